@@ -1,0 +1,413 @@
+#include "runtime/container_manager.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "runtime/container_id.h"
+#include "runtime/file_util.h"
+#include "runtime/namespace_info.h"
+#include "runtime/signals.h"
+#include "runtime/spec_validation.h"
+#include "runtime/state_machine.h"
+
+namespace warren::runtime {
+namespace {
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  ts->set_seconds(absl::ToUnixSeconds(t));
+  ts->set_nanos(static_cast<int32_t>(absl::ToUnixNanos(t) % 1000000000));
+}
+
+std::vector<std::string> SubdirNames(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != ".." && ValidateContainerId(name).ok()) {
+      names.push_back(name);
+    }
+  }
+  closedir(d);
+  return names;
+}
+
+absl::Status CheckRootfs(const std::string& rootfs) {
+  struct stat st;
+  if (stat(rootfs.c_str(), &st) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.rootfs: ", rootfs, ": ", strerror(errno)));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.rootfs: ", rootfs, " is not a directory"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Duration StopTimeout(const v1::ContainerSpec& spec) {
+  if (!spec.has_stop_timeout()) return absl::Seconds(10);
+  return absl::Seconds(spec.stop_timeout().seconds()) +
+         absl::Nanoseconds(spec.stop_timeout().nanos());
+}
+
+int StopSignal(const v1::ContainerSpec& spec) {
+  if (spec.stop_signal().empty()) return SIGTERM;
+  absl::StatusOr<int> sig = ParseSignal(spec.stop_signal(), "stop_signal");
+  return sig.ok() ? *sig : SIGTERM;
+}
+
+}  // namespace
+
+ContainerManager::ContainerManager(RuntimeOptions options,
+                                   std::unique_ptr<MonitorControl> monitors)
+    : options_(std::move(options)),
+      monitors_(std::move(monitors)),
+      watcher_([this](const std::string& id) { OnMonitorExit(id); }) {}
+
+ContainerManager::~ContainerManager() = default;
+
+StoreLayout ContainerManager::LayoutFor(const std::string& id) const {
+  return StoreLayout::For(options_.state_dir, options_.run_dir, id);
+}
+
+absl::Status ContainerManager::Init() {
+  for (const std::string& dir : {options_.state_dir + "/containers",
+                                 options_.run_dir + "/containers"}) {
+    if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
+  }
+  if (absl::Status s = watcher_.Start(); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& id : SubdirNames(options_.state_dir + "/containers")) {
+    Recover(id);
+  }
+  // Run directories without a container are leftovers of a crash.
+  for (const std::string& id : SubdirNames(options_.run_dir + "/containers")) {
+    if (!containers_.contains(id)) {
+      (void)RemoveTree(LayoutFor(id).run_dir());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ContainerManager::Recover(const std::string& id) {
+  auto entry = std::make_unique<Entry>(LayoutFor(id));
+  if (!ReadProto(entry->layout.RecordPath(), &entry->record).ok()) {
+    // A Create that never finished: its monitor (if any) must not keep a
+    // container nobody knows about.
+    (void)monitors_->Kill(entry->layout, SIGKILL, true);
+    RemoveFiles(entry->layout);
+    return;
+  }
+  Entry* e = entry.get();
+  containers_[id] = std::move(entry);
+  if (e->record.state() != v1::STOPPED) WatchOrMarkStopped(id, e);
+}
+
+void ContainerManager::WatchOrMarkStopped(const std::string& id, Entry* e) {
+  absl::StatusOr<int> fd = monitors_->Watch(e->layout);
+  if (fd.ok() && watcher_.Add(id, *fd).ok()) return;
+  MarkStopped(e);
+}
+
+void ContainerManager::MarkStopped(Entry* e) {
+  if (e->record.state() == v1::STOPPED) return;
+  v1::ExitStatus exit;
+  if (!ReadProto(e->layout.ExitPath(), &exit).ok()) {
+    // The monitor died without recording the exit (killed by hand): the
+    // real status is lost; report it as a failure rather than success.
+    exit.set_exit_code(255);
+    SetTimestamp(absl::Now(), exit.mutable_finished_at());
+  }
+  v1::Container& r = e->record;
+  r.set_state(v1::STOPPED);
+  r.set_pid(0);
+  r.set_exit_code(exit.exit_code());
+  r.set_signal(exit.signal());
+  r.set_oom_killed(exit.oom_killed());
+  *r.mutable_finished_at() = exit.finished_at();
+  (void)Persist(*e);
+  changed_.SignalAll();
+}
+
+void ContainerManager::OnMonitorExit(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = containers_.find(id);
+  if (it != containers_.end()) MarkStopped(it->second.get());
+}
+
+absl::StatusOr<ContainerManager::Entry*> ContainerManager::Find(
+    const std::string& id) {
+  if (absl::Status s = ValidateContainerId(id); !s.ok()) return s;
+  auto it = containers_.find(id);
+  if (it == containers_.end() || !it->second->record.has_spec()) {
+    return absl::NotFoundError(absl::StrCat("no container \"", id, "\""));
+  }
+  return it->second.get();
+}
+
+absl::Status ContainerManager::Persist(const Entry& entry) {
+  return WriteProtoAtomic(entry.layout.RecordPath(), entry.record);
+}
+
+void ContainerManager::RemoveFiles(const StoreLayout& layout) {
+  (void)RemoveTree(layout.run_dir());
+  (void)RemoveTree(layout.bundle_dir());
+}
+
+absl::StatusOr<v1::Container> ContainerManager::Create(
+    const std::string& id, const v1::ContainerSpec& spec) {
+  if (absl::Status s = ValidateContainerId(id); !s.ok()) return s;
+  if (absl::Status s = ValidateSpec(spec); !s.ok()) return s;
+  if (absl::Status s = CheckRootfs(spec.rootfs()); !s.ok()) return s;
+  StoreLayout layout = LayoutFor(id);
+  {
+    absl::MutexLock lock(&mu_);
+    if (containers_.contains(id)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("container \"", id, "\" already exists"));
+    }
+    auto entry = std::make_unique<Entry>(layout);
+    entry->busy = true;  // reserves the id; invisible until it has a spec
+    containers_[id] = std::move(entry);
+  }
+  bool launched = false;
+  auto fail = [&](absl::Status status) {
+    if (launched) (void)monitors_->Kill(layout, SIGKILL, true);
+    RemoveFiles(layout);
+    absl::MutexLock lock(&mu_);
+    containers_.erase(id);
+    return status;
+  };
+  ContainerPaths paths = layout.Paths();
+  for (const std::string& dir :
+       {paths.upper_dir, paths.work_dir, paths.merged_dir}) {
+    if (absl::Status s = MakeDirs(dir); !s.ok()) return fail(s);
+  }
+  if (absl::Status s = WriteProtoAtomic(layout.SpecPath(), spec); !s.ok()) {
+    return fail(s);
+  }
+  absl::StatusOr<MonitorLaunch> launch = monitors_->Launch(id, layout);
+  if (!launch.ok()) return fail(launch.status());
+  launched = true;
+
+  v1::Container record;
+  record.set_id(id);
+  *record.mutable_spec() = spec;
+  record.set_state(v1::CREATED);
+  record.set_pid(launch->init_pid);
+  record.set_monitor_pid(launch->monitor_pid);
+  record.set_log_path(layout.LogPath());
+  SetTimestamp(absl::Now(), record.mutable_created_at());
+  if (absl::Status s = WriteProtoAtomic(layout.RecordPath(), record); !s.ok()) {
+    return fail(s);
+  }
+  absl::MutexLock lock(&mu_);
+  Entry* e = containers_[id].get();
+  e->record = record;
+  e->busy = false;
+  WatchOrMarkStopped(id, e);
+  v1::Container out = e->record;
+  for (auto& ns : ReadNamespaces(out.pid())) *out.add_namespaces() = ns;
+  return out;
+}
+
+absl::StatusOr<v1::Container> ContainerManager::Start(const std::string& id) {
+  StoreLayout layout = LayoutFor(id);
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    if (absl::Status s = CanStart(id, (*e)->record.state()); !s.ok()) return s;
+    if ((*e)->busy) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("container \"", id, "\" is being deleted"));
+    }
+  }
+  absl::Status started = monitors_->Start(layout);
+  if (absl::IsUnavailable(started)) {
+    started = absl::FailedPreconditionError(absl::StrCat(
+        "container \"", id, "\" exited before it was started"));
+  } else if (!started.ok()) {
+    started = absl::Status(started.code(),
+                           absl::StrCat("start container \"", id, "\": ",
+                                        started.message()));
+  }
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Entry*> e = Find(id);
+  if (!e.ok()) return e.status();
+  if (started.ok()) {
+    SetTimestamp(absl::Now(), (*e)->record.mutable_started_at());
+    // The watcher may already have seen a short-lived process exit.
+    if ((*e)->record.state() == v1::CREATED) (*e)->record.set_state(v1::RUNNING);
+    (void)Persist(**e);
+    changed_.SignalAll();
+  }
+  if (!started.ok()) return started;
+  return (*e)->record;
+}
+
+absl::StatusOr<v1::ExitStatus> ContainerManager::Wait(
+    const std::string& id, const std::function<bool()>& cancelled) {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    const v1::Container& r = (*e)->record;
+    if (r.state() == v1::STOPPED) {
+      v1::ExitStatus exit;
+      exit.set_exit_code(r.exit_code());
+      exit.set_signal(r.signal());
+      exit.set_oom_killed(r.oom_killed());
+      *exit.mutable_finished_at() = r.finished_at();
+      return exit;
+    }
+    if (cancelled && cancelled()) {
+      return absl::CancelledError(absl::StrCat("wait for \"", id, "\" cancelled"));
+    }
+    changed_.WaitWithTimeout(&mu_, absl::Milliseconds(200));
+  }
+}
+
+absl::Status ContainerManager::Kill(const std::string& id,
+                                    const std::string& signal, bool all) {
+  StoreLayout layout = LayoutFor(id);
+  int signo = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    if (signal.empty()) {
+      signo = StopSignal((*e)->record.spec());
+    } else {
+      absl::StatusOr<int> parsed = ParseSignal(signal, "signal");
+      if (!parsed.ok()) return parsed.status();
+      signo = *parsed;
+    }
+    if (absl::Status s = CanKill(id, (*e)->record.state()); !s.ok()) return s;
+  }
+  absl::Status status = monitors_->Kill(layout, signo, all);
+  if (absl::IsUnavailable(status) || absl::IsFailedPrecondition(status)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot kill container \"", id, "\": it is not running"));
+  }
+  return status;
+}
+
+bool ContainerManager::WaitStopped(const std::string& id,
+                                   absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    auto it = containers_.find(id);
+    if (it == containers_.end() || it->second->record.state() == v1::STOPPED) {
+      return true;
+    }
+    if (changed_.WaitWithDeadline(&mu_, deadline)) {
+      it = containers_.find(id);
+      return it == containers_.end() ||
+             it->second->record.state() == v1::STOPPED;
+    }
+  }
+}
+
+absl::Status ContainerManager::StopForDelete(const std::string& id,
+                                             const v1::Container& record,
+                                             const StoreLayout& layout) {
+  if (record.state() == v1::RUNNING) {
+    (void)monitors_->Kill(layout, StopSignal(record.spec()), false);
+    if (WaitStopped(id, StopTimeout(record.spec()))) return absl::OkStatus();
+  }
+  (void)monitors_->Kill(layout, SIGKILL, true);
+  if (WaitStopped(id, options_.kill_grace)) return absl::OkStatus();
+  return absl::DeadlineExceededError(absl::StrCat(
+      "container \"", id, "\" did not exit after SIGKILL; not deleted"));
+}
+
+absl::Status ContainerManager::Delete(const std::string& id, bool force) {
+  v1::Container record;
+  StoreLayout layout = LayoutFor(id);
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    if ((*e)->busy) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("container \"", id, "\" is already being deleted"));
+    }
+    if (absl::Status s = CanDelete(id, (*e)->record.state(), force); !s.ok()) {
+      return s;
+    }
+    (*e)->busy = true;
+    record = (*e)->record;
+  }
+  if (record.state() != v1::STOPPED) {
+    if (absl::Status s = StopForDelete(id, record, layout); !s.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (auto it = containers_.find(id); it != containers_.end()) {
+        it->second->busy = false;
+      }
+      return s;
+    }
+  }
+  watcher_.Remove(id);
+  RemoveFiles(layout);
+  absl::MutexLock lock(&mu_);
+  containers_.erase(id);
+  changed_.SignalAll();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Container> ContainerManager::Inspect(const std::string& id) {
+  v1::Container out;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    out = (*e)->record;
+  }
+  if (out.state() != v1::STOPPED && out.pid() > 0) {
+    for (auto& ns : ReadNamespaces(out.pid())) *out.add_namespaces() = ns;
+  }
+  return out;
+}
+
+std::vector<v1::Container> ContainerManager::List(const ListFilter& filter) {
+  std::vector<v1::Container> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, entry] : containers_) {
+    const v1::Container& r = entry->record;
+    if (!r.has_spec()) continue;
+    if (filter.state != v1::CONTAINER_STATE_UNSPECIFIED &&
+        r.state() != filter.state) {
+      continue;
+    }
+    bool match = std::all_of(
+        filter.labels.begin(), filter.labels.end(), [&](const auto& kv) {
+          auto it = r.spec().labels().find(kv.first);
+          return it != r.spec().labels().end() && it->second == kv.second;
+        });
+    if (match) out.push_back(r);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const v1::Container& a, const v1::Container& b) {
+              return a.id() < b.id();
+            });
+  return out;
+}
+
+absl::StatusOr<std::string> ContainerManager::LogPath(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Entry*> e = Find(id);
+  if (!e.ok()) return e.status();
+  return (*e)->layout.LogPath();
+}
+
+}  // namespace warren::runtime

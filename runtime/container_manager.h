@@ -1,0 +1,100 @@
+// The container lifecycle behind the API: validates requests, keeps one
+// record per container on disk, drives the per-container monitors through
+// the MonitorControl seam, and learns of exits from the ExitWatcher. All
+// state can be rebuilt from the state directory, so a restarted warrend
+// picks up where the last one stopped (Init).
+#ifndef WARREN_RUNTIME_CONTAINER_MANAGER_H_
+#define WARREN_RUNTIME_CONTAINER_MANAGER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "proto/warren/v1/container.pb.h"
+#include "runtime/exit_watcher.h"
+#include "runtime/monitor_control.h"
+#include "runtime/store_layout.h"
+
+namespace warren::runtime {
+
+struct RuntimeOptions {
+  std::string state_dir = "/var/lib/warren";
+  std::string run_dir = "/run/warren";
+  // How long a forced Delete waits for the init after SIGKILL.
+  absl::Duration kill_grace = absl::Seconds(10);
+};
+
+// Filter for List; empty fields match everything.
+struct ListFilter {
+  std::map<std::string, std::string> labels;
+  v1::ContainerState state = v1::CONTAINER_STATE_UNSPECIFIED;
+};
+
+class ContainerManager {
+ public:
+  ContainerManager(RuntimeOptions options,
+                   std::unique_ptr<MonitorControl> monitors);
+  ~ContainerManager();
+
+  // Creates the directories and recovers every container found in them.
+  absl::Status Init();
+
+  absl::StatusOr<v1::Container> Create(const std::string& id,
+                                       const v1::ContainerSpec& spec);
+  absl::StatusOr<v1::Container> Start(const std::string& id);
+  // Blocks until the container has stopped; polls `cancelled` so a client
+  // that goes away does not hold a thread.
+  absl::StatusOr<v1::ExitStatus> Wait(const std::string& id,
+                                      const std::function<bool()>& cancelled);
+  // `signal` empty: the container's stop signal.
+  absl::Status Kill(const std::string& id, const std::string& signal,
+                    bool all);
+  absl::Status Delete(const std::string& id, bool force);
+  absl::StatusOr<v1::Container> Inspect(const std::string& id);
+  std::vector<v1::Container> List(const ListFilter& filter);
+  // The container's log file (for Logs).
+  absl::StatusOr<std::string> LogPath(const std::string& id);
+
+ private:
+  struct Entry {
+    explicit Entry(StoreLayout l) : layout(std::move(l)) {}
+    StoreLayout layout;
+    v1::Container record;
+    // Create or Delete is working on it: other mutations are refused.
+    bool busy = false;
+  };
+
+  StoreLayout LayoutFor(const std::string& id) const;
+  absl::StatusOr<Entry*> Find(const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Persist(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnMonitorExit(const std::string& id);
+  void MarkStopped(Entry* entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WatchOrMarkStopped(const std::string& id, Entry* entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool WaitStopped(const std::string& id, absl::Duration timeout);
+  absl::Status StopForDelete(const std::string& id, const v1::Container& record,
+                             const StoreLayout& layout);
+  void Recover(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveFiles(const StoreLayout& layout);
+
+  RuntimeOptions options_;
+  std::unique_ptr<MonitorControl> monitors_;
+  absl::Mutex mu_;
+  absl::CondVar changed_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> containers_
+      ABSL_GUARDED_BY(mu_);
+  // Last, so its thread stops before the state it calls into goes away.
+  ExitWatcher watcher_;
+};
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_CONTAINER_MANAGER_H_

@@ -1,0 +1,140 @@
+#include "runtime/file_util.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+
+namespace warren::runtime {
+namespace {
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+absl::Status WriteAll(int fd, absl::string_view data,
+                      const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::ErrnoToStatus(errno, absl::StrCat("write ", path));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
+                             int mode) {
+  std::string tmp = absl::StrCat(path, ".tmp");
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", tmp));
+  bool keep = false;
+  absl::Cleanup remove_tmp = [&] {
+    if (!keep) unlink(tmp.c_str());
+  };
+  absl::Status status = WriteAll(fd, data, tmp);
+  if (status.ok() && fsync(fd) != 0) {
+    status = absl::ErrnoToStatus(errno, absl::StrCat("fsync ", tmp));
+  }
+  close(fd);
+  if (!status.ok()) return status;
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("rename ", tmp));
+  }
+  keep = true;
+  std::string dir = DirName(path);
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
+  absl::Cleanup closer = [fd] { close(fd); };
+  std::string out;
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::ErrnoToStatus(errno, absl::StrCat("read ", path));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+absl::Status WriteProtoAtomic(const std::string& path,
+                              const google::protobuf::MessageLite& message) {
+  std::string data;
+  if (!message.SerializeToString(&data)) {
+    return absl::InternalError(absl::StrCat("serialize ", path));
+  }
+  return WriteFileAtomic(path, data);
+}
+
+absl::Status ReadProto(const std::string& path,
+                       google::protobuf::MessageLite* message) {
+  absl::StatusOr<std::string> data = ReadFile(path);
+  if (!data.ok()) return data.status();
+  if (!message->ParseFromString(*data)) {
+    return absl::DataLossError(absl::StrCat("parse ", path, ": corrupt"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MakeDirs(const std::string& path, int mode) {
+  if (path.empty()) return absl::InvalidArgumentError("empty directory path");
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string prefix = path.substr(0, pos);
+    if (mkdir(prefix.c_str(), static_cast<mode_t>(mode)) != 0 &&
+        errno != EEXIST) {
+      return absl::ErrnoToStatus(errno, absl::StrCat("mkdir ", prefix));
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+int RemoveEntry(const char* path, const struct stat* /*st*/, int type,
+                struct FTW* /*ftw*/) {
+  int rc = (type == FTW_DP) ? rmdir(path) : unlink(path);
+  return (rc == 0 || errno == ENOENT) ? 0 : errno;
+}
+
+}  // namespace
+
+absl::Status RemoveTree(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return absl::ErrnoToStatus(errno, absl::StrCat("stat ", path));
+  }
+  int rc = nftw(path.c_str(), RemoveEntry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  if (rc != 0) {
+    int err = rc > 0 ? rc : errno;
+    return absl::ErrnoToStatus(err, absl::StrCat("remove ", path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,38 @@
+// File helpers for state that must survive crashes: a reader of a state
+// file sees either the old or the new content, never a torn one.
+#ifndef WARREN_RUNTIME_FILE_UTIL_H_
+#define WARREN_RUNTIME_FILE_UTIL_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
+
+namespace warren::runtime {
+
+// Writes `data` to `path` via a temporary file, fsync and rename, then
+// fsyncs the directory, so a crash leaves the old or the new file.
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
+                             int mode = 0600);
+
+// Reads the whole file. NOT_FOUND if it does not exist.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Atomic write / read of a serialized protobuf message.
+absl::Status WriteProtoAtomic(const std::string& path,
+                              const google::protobuf::MessageLite& message);
+absl::Status ReadProto(const std::string& path,
+                       google::protobuf::MessageLite* message);
+
+// mkdir -p with `mode` for the directories it creates.
+absl::Status MakeDirs(const std::string& path, int mode = 0700);
+
+// rm -rf that never follows symlinks and never crosses into a mount point.
+// A missing path is OK.
+absl::Status RemoveTree(const std::string& path);
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_FILE_UTIL_H_

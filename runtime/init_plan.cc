@@ -1,0 +1,115 @@
+#include "runtime/init_plan.h"
+
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/rlimits.h"
+
+namespace warren::runtime {
+namespace {
+
+using v1::NamespaceSpec;
+
+constexpr char kDefaultPath[] =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// A namespace is new when asked for, or by default for the kinds that
+// containers get their own of by default.
+bool IsNew(const NamespaceSpec& ns, bool new_by_default) {
+  switch (ns.mode()) {
+    case NamespaceSpec::MODE_NEW:
+      return true;
+    case NamespaceSpec::MODE_DEFAULT:
+      return new_by_default;
+    default:
+      return false;
+  }
+}
+
+unsigned long CloneFlags(const v1::ContainerSpec& spec) {
+  const v1::NamespacesSpec& n = spec.namespaces();
+  bool host_network = spec.network().mode() == v1::NetworkSpec::MODE_HOST;
+  unsigned long flags = CLONE_NEWNS;
+  if (IsNew(n.uts(), true)) flags |= CLONE_NEWUTS;
+  if (IsNew(n.ipc(), true)) flags |= CLONE_NEWIPC;
+  if (IsNew(n.pid(), true)) flags |= CLONE_NEWPID;
+  if (IsNew(n.network(), !host_network)) flags |= CLONE_NEWNET;
+  if (IsNew(n.cgroup(), true)) flags |= CLONE_NEWCGROUP;
+  return flags;
+}
+
+void AddMounts(const ContainerPaths& paths, const std::string& rootfs,
+               InitPlan* plan) {
+  const std::string& root = paths.merged_dir;
+  constexpr unsigned long kSecure = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  plan->mounts = {
+      {"overlay", root, "overlay", 0,
+       absl::StrCat("lowerdir=", rootfs, ",upperdir=", paths.upper_dir,
+                    ",workdir=", paths.work_dir)},
+      {"proc", root + "/proc", "proc", kSecure, ""},
+      {"sysfs", root + "/sys", "sysfs", kSecure | MS_RDONLY, ""},
+      {"tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+       "mode=755,size=65536k"},
+      {"devpts", root + "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+       "newinstance,ptmxmode=0666,mode=0620"},
+      {"shm", root + "/dev/shm", "tmpfs", kSecure, "mode=1777,size=65536k"},
+      {"mqueue", root + "/dev/mqueue", "mqueue", kSecure, ""},
+  };
+  plan->devices = {
+      {root + "/dev/null", 1, 3},    {root + "/dev/zero", 1, 5},
+      {root + "/dev/full", 1, 7},    {root + "/dev/random", 1, 8},
+      {root + "/dev/urandom", 1, 9}, {root + "/dev/tty", 5, 0},
+  };
+  plan->symlinks = {
+      {"pts/ptmx", root + "/dev/ptmx"},
+      {"/proc/self/fd", root + "/dev/fd"},
+      {"/proc/self/fd/0", root + "/dev/stdin"},
+      {"/proc/self/fd/1", root + "/dev/stdout"},
+      {"/proc/self/fd/2", root + "/dev/stderr"},
+  };
+}
+
+}  // namespace
+
+absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
+                                       const v1::ContainerSpec& spec,
+                                       const ContainerPaths& paths) {
+  InitPlan plan;
+  plan.clone_flags = CloneFlags(spec);
+  if (plan.clone_flags & CLONE_NEWUTS) {
+    plan.hostname = spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
+    plan.domainname = spec.domainname();
+  }
+  plan.merged_dir = paths.merged_dir;
+  AddMounts(paths, spec.rootfs(), &plan);
+
+  const v1::ProcessSpec& p = spec.process();
+  plan.argv.assign(p.args().begin(), p.args().end());
+  bool has_path = false;
+  bool has_home = false;
+  for (const std::string& kv : p.env()) {
+    has_path |= absl::StartsWith(kv, "PATH=");
+    has_home |= absl::StartsWith(kv, "HOME=");
+    plan.env.push_back(kv);
+  }
+  if (!has_path) plan.env.push_back(kDefaultPath);
+  if (!has_home) plan.env.push_back(p.uid() == 0 ? "HOME=/root" : "HOME=/");
+  plan.cwd = p.cwd().empty() ? "/" : p.cwd();
+  plan.uid = p.uid();
+  plan.gid = p.gid();
+  plan.groups.assign(p.additional_gids().begin(), p.additional_gids().end());
+
+  bool has_nofile = false;
+  for (const v1::Rlimit& r : p.rlimits()) {
+    absl::StatusOr<int> resource = ParseRlimitName(r.type());
+    if (!resource.ok()) return resource.status();
+    has_nofile |= *resource == RLIMIT_NOFILE;
+    plan.rlimits.push_back({*resource, rlimit{r.soft(), r.hard()}});
+  }
+  if (!has_nofile) plan.rlimits.push_back({RLIMIT_NOFILE, rlimit{1024, 1024}});
+  return plan;
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,77 @@
+// The container init's setup as plain data: which namespaces to create,
+// which mounts, device nodes and links to make, and what to exec. Built
+// from a spec without touching the system (so it is unit-tested without
+// root) and applied in one place, the init side of the monitor.
+#ifndef WARREN_RUNTIME_INIT_PLAN_H_
+#define WARREN_RUNTIME_INIT_PLAN_H_
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/warren/v1/spec.pb.h"
+
+namespace warren::runtime {
+
+// One mount(2) call. `target` is an absolute host path under the merged
+// root, made (as a directory) before mounting.
+struct MountStep {
+  std::string source;
+  std::string target;
+  std::string fstype;
+  unsigned long flags = 0;
+  std::string data;
+};
+
+// One mknod(2) of a character device inside the container's /dev.
+struct DeviceNode {
+  std::string path;
+  unsigned int major = 0;
+  unsigned int minor = 0;
+  unsigned int mode = 0666;
+};
+
+// One symlink(2): `link` is a host path under the merged root.
+struct Symlink {
+  std::string target;
+  std::string link;
+};
+
+// Where a container's files live on the host.
+struct ContainerPaths {
+  std::string upper_dir;   // writable overlay layer (state dir)
+  std::string work_dir;    // overlayfs work dir (state dir)
+  std::string merged_dir;  // mount point of the root (run dir)
+};
+
+struct InitPlan {
+  // CLONE_NEW* flags for clone(2).
+  unsigned long clone_flags = 0;
+  std::string hostname;    // empty: leave as is (host UTS namespace)
+  std::string domainname;
+  std::string merged_dir;  // becomes "/" by pivot_root
+  std::vector<MountStep> mounts;
+  std::vector<DeviceNode> devices;
+  std::vector<Symlink> symlinks;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string cwd;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  std::vector<std::pair<int, rlimit>> rlimits;
+};
+
+// Builds the plan for container `id`. The spec must have passed
+// ValidateSpec.
+absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
+                                       const v1::ContainerSpec& spec,
+                                       const ContainerPaths& paths);
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_INIT_PLAN_H_

@@ -1,0 +1,162 @@
+#include "runtime/monitor/init_process.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace warren::runtime {
+namespace {
+
+// Reports `what` with errno text on the status pipe and exits.
+[[noreturn]] void Fail(int status_fd, const std::string& what, int err) {
+  std::string msg = absl::StrCat("E", what, ": ", strerror(err));
+  ssize_t ignored = write(status_fd, msg.data(), msg.size());
+  (void)ignored;
+  _exit(1);
+}
+
+// mkdir -p; existing directories are fine.
+bool MakeDirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string prefix = path.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  }
+  return true;
+}
+
+void ApplyMounts(const InitPlan& plan, int status_fd) {
+  // Nothing mounted here may propagate back to the host.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    Fail(status_fd, "make / private", errno);
+  }
+  for (const MountStep& m : plan.mounts) {
+    if (!MakeDirs(m.target)) Fail(status_fd, "mkdir " + m.target, errno);
+    if (mount(m.source.c_str(), m.target.c_str(), m.fstype.c_str(), m.flags,
+              m.data.empty() ? nullptr : m.data.c_str()) != 0) {
+      Fail(status_fd, absl::StrCat("mount ", m.fstype, " on ", m.target),
+           errno);
+    }
+  }
+  for (const DeviceNode& d : plan.devices) {
+    if (mknod(d.path.c_str(), S_IFCHR | d.mode, makedev(d.major, d.minor)) !=
+        0) {
+      Fail(status_fd, "mknod " + d.path, errno);
+    }
+    chmod(d.path.c_str(), d.mode);  // mknod is subject to the umask
+  }
+  for (const Symlink& s : plan.symlinks) {
+    if (symlink(s.target.c_str(), s.link.c_str()) != 0 && errno != EEXIST) {
+      Fail(status_fd, "symlink " + s.link, errno);
+    }
+  }
+}
+
+// Makes the merged root "/" and detaches the old root, so nothing of the
+// host's file system stays reachable.
+void PivotRoot(const InitPlan& plan, int status_fd) {
+  if (chdir(plan.merged_dir.c_str()) != 0) {
+    Fail(status_fd, "chdir " + plan.merged_dir, errno);
+  }
+  if (syscall(SYS_pivot_root, ".", ".") != 0) {
+    Fail(status_fd, "pivot_root " + plan.merged_dir, errno);
+  }
+  if (umount2(".", MNT_DETACH) != 0) Fail(status_fd, "detach old root", errno);
+  if (chdir("/") != 0) Fail(status_fd, "chdir /", errno);
+}
+
+void ApplyIdentity(const InitPlan& plan, int status_fd) {
+  for (const auto& [resource, limit] : plan.rlimits) {
+    if (setrlimit(static_cast<__rlimit_resource>(resource), &limit) != 0) {
+      Fail(status_fd, absl::StrCat("setrlimit ", resource), errno);
+    }
+  }
+  if (setgroups(plan.groups.size(), plan.groups.data()) != 0) {
+    Fail(status_fd, "setgroups", errno);
+  }
+  if (setresgid(plan.gid, plan.gid, plan.gid) != 0) {
+    Fail(status_fd, absl::StrCat("setgid ", plan.gid), errno);
+  }
+  if (setresuid(plan.uid, plan.uid, plan.uid) != 0) {
+    Fail(status_fd, absl::StrCat("setuid ", plan.uid), errno);
+  }
+  if (chdir(plan.cwd.c_str()) != 0) Fail(status_fd, "chdir " + plan.cwd, errno);
+}
+
+void SetupStdio(const InitPipes& pipes, int status_fd) {
+  if (dup2(pipes.stdin_fd, 0) < 0 || dup2(pipes.stdout_fd, 1) < 0 ||
+      dup2(pipes.stderr_fd, 2) < 0) {
+    Fail(status_fd, "dup2 stdio", errno);
+  }
+}
+
+// Closes every descriptor but stdio and the exec error pipe, so none of the
+// monitor's reach the container.
+void CloseOtherFds(int keep) {
+  if (keep > 3) syscall(SYS_close_range, 3, keep - 1, 0);
+  syscall(SYS_close_range, keep + 1, ~0U, 0);
+}
+
+}  // namespace
+
+void RunInit(const InitPlan& plan, const InitPipes& pipes) {
+  // The monitor blocked SIGCHLD for its signalfd; the user's program must
+  // start with a clean signal state.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+  int status_fd = pipes.status_fd;
+  SetupStdio(pipes, status_fd);
+  ApplyMounts(plan, status_fd);
+  if (!plan.hostname.empty() &&
+      sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
+    Fail(status_fd, "sethostname", errno);
+  }
+  if (!plan.domainname.empty() &&
+      setdomainname(plan.domainname.data(), plan.domainname.size()) != 0) {
+    Fail(status_fd, "setdomainname", errno);
+  }
+  PivotRoot(plan, status_fd);
+  ApplyIdentity(plan, status_fd);
+
+  clearenv();
+  for (const std::string& kv : plan.env) putenv(const_cast<char*>(kv.c_str()));
+  std::vector<char*> argv;
+  for (const std::string& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+
+  if (write(status_fd, "R", 1) != 1) _exit(1);
+  close(status_fd);
+  char go = 0;
+  ssize_t n;
+  do {
+    n = read(pipes.start_fd, &go, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(1);  // the monitor went away without Start
+  prctl(PR_SET_PDEATHSIG, 0);
+
+  CloseOtherFds(pipes.exec_err_fd);
+  execvp(argv[0], argv.data());
+  std::string msg = absl::StrCat("exec ", plan.argv[0], ": ", strerror(errno));
+  ssize_t ignored = write(pipes.exec_err_fd, msg.data(), msg.size());
+  (void)ignored;
+  _exit(127);
+}
+
+}  // namespace warren::runtime

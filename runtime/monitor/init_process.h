@@ -1,0 +1,27 @@
+// The child side of container creation: runs in the freshly cloned process
+// (inside the new namespaces), applies the InitPlan, blocks until Start and
+// execs the user's program. Only the single-threaded monitor calls this.
+#ifndef WARREN_RUNTIME_MONITOR_INIT_PROCESS_H_
+#define WARREN_RUNTIME_MONITOR_INIT_PROCESS_H_
+
+#include "runtime/init_plan.h"
+
+namespace warren::runtime {
+
+// File descriptors the init uses to talk to its monitor.
+struct InitPipes {
+  int stdin_fd = -1;    // becomes fd 0
+  int stdout_fd = -1;   // becomes fd 1
+  int stderr_fd = -1;   // becomes fd 2
+  int status_fd = -1;   // init writes "R" when set up, or "E<message>"
+  int start_fd = -1;    // init blocks reading one byte: the Start signal
+  int exec_err_fd = -1; // close-on-exec; init writes the execve error here
+};
+
+// Never returns: execs the user's program or exits non-zero after
+// reporting the failure on status_fd (setup) or exec_err_fd (execve).
+[[noreturn]] void RunInit(const InitPlan& plan, const InitPipes& pipes);
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_MONITOR_INIT_PROCESS_H_

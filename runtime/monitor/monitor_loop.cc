@@ -1,0 +1,211 @@
+#include "runtime/monitor/monitor_loop.h"
+
+#include <dirent.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "runtime/file_util.h"
+#include "runtime/monitor_protocol.h"
+#include "runtime/signals.h"
+
+namespace warren::runtime {
+namespace {
+
+// After init exits, output still buffered in the pipes is drained for at
+// most this long (processes outside a private PID namespace may keep the
+// pipes open).
+constexpr int kDrainTimeoutMs = 500;
+
+ino_t PidNamespaceInode(pid_t pid) {
+  struct stat st;
+  std::string path = absl::StrCat("/proc/", pid, "/ns/pid");
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Every process in the init's PID namespace (the init's namespace must not
+// be the monitor's own, or this would signal the host).
+std::vector<pid_t> ProcessesInNamespaceOf(pid_t init_pid) {
+  std::vector<pid_t> pids;
+  ino_t target = PidNamespaceInode(init_pid);
+  if (target == 0 || target == PidNamespaceInode(getpid())) return {init_pid};
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return {init_pid};
+  while (dirent* e = readdir(dir)) {
+    pid_t pid = 0;
+    if (absl::SimpleAtoi(e->d_name, &pid) && PidNamespaceInode(pid) == target) {
+      pids.push_back(pid);
+    }
+  }
+  closedir(dir);
+  return pids;
+}
+
+}  // namespace
+
+MonitorLoop::MonitorLoop(pid_t init_pid, MonitorFds fds, std::string exit_path)
+    : init_pid_(init_pid), fds_(fds), exit_path_(std::move(exit_path)) {}
+
+absl::Status MonitorLoop::Run() {
+  absl::Time drain_deadline = absl::InfiniteFuture();
+  while (!init_exited_ || fds_.stdout_fd >= 0 || fds_.stderr_fd >= 0) {
+    std::vector<pollfd> pfds;
+    pfds.push_back({fds_.signal_fd, POLLIN, 0});
+    pfds.push_back({fds_.listen_fd, POLLIN, 0});
+    pfds.push_back({fds_.stdout_fd, POLLIN, 0});
+    pfds.push_back({fds_.stderr_fd, POLLIN, 0});
+    for (int c : conns_) pfds.push_back({c, POLLIN, 0});
+    int timeout = -1;
+    if (init_exited_) {
+      if (drain_deadline == absl::InfiniteFuture()) {
+        drain_deadline = absl::Now() + absl::Milliseconds(kDrainTimeoutMs);
+      }
+      timeout = static_cast<int>(
+          absl::ToInt64Milliseconds(drain_deadline - absl::Now()));
+      if (timeout <= 0) break;
+    }
+    int n = poll(pfds.data(), pfds.size(), timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::ErrnoToStatus(errno, "poll");
+    if (pfds[0].revents) OnSignal();
+    if (pfds[1].revents & POLLIN) {
+      int c = accept4(fds_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) conns_.push_back(c);
+    }
+    if (pfds[2].revents) OnOutput(&fds_.stdout_fd, &stdout_lines_);
+    if (pfds[3].revents) OnOutput(&fds_.stderr_fd, &stderr_lines_);
+    for (size_t i = 4; i < pfds.size(); ++i) {
+      if (pfds[i].revents) OnRequest(pfds[i].fd);
+    }
+  }
+  std::string tail;
+  stdout_lines_.Flush(absl::Now(), &tail);
+  stderr_lines_.Flush(absl::Now(), &tail);
+  WriteLog(tail);
+  // The exit record is written before the control socket closes: warrend
+  // learns of the exit from the closed socket and then reads the record.
+  absl::Status status = WriteProtoAtomic(exit_path_, exit_);
+  for (int c : conns_) close(c);
+  return status;
+}
+
+void MonitorLoop::OnSignal() {
+  signalfd_siginfo info;
+  while (read(fds_.signal_fd, &info, sizeof(info)) == sizeof(info)) {
+  }
+  int wstatus = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+    if (pid != init_pid_) continue;  // a reparented orphan
+    init_exited_ = true;
+    if (WIFEXITED(wstatus)) {
+      exit_.set_exit_code(WEXITSTATUS(wstatus));
+    } else if (WIFSIGNALED(wstatus)) {
+      exit_.set_exit_code(128 + WTERMSIG(wstatus));
+      exit_.set_signal(SignalName(WTERMSIG(wstatus)));
+    }
+    absl::Time now = absl::Now();
+    exit_.mutable_finished_at()->set_seconds(absl::ToUnixSeconds(now));
+    exit_.mutable_finished_at()->set_nanos(
+        static_cast<int32_t>(absl::ToUnixNanos(now) % 1000000000));
+  }
+}
+
+void MonitorLoop::OnOutput(int* fd, LogLineSplitter* splitter) {
+  char buf[65536];
+  ssize_t n = read(*fd, buf, sizeof(buf));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    close(*fd);
+    *fd = -1;
+    return;
+  }
+  std::string records;
+  splitter->Add(absl::string_view(buf, static_cast<size_t>(n)), absl::Now(),
+                &records);
+  WriteLog(records);
+}
+
+void MonitorLoop::WriteLog(const std::string& records) {
+  absl::string_view rest = records;
+  while (!rest.empty()) {
+    ssize_t n = write(fds_.log_fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk must not stop the container
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void MonitorLoop::OnRequest(int conn) {
+  MonitorRequest request;
+  absl::Status status = ReceivePacket(conn, &request);
+  if (!status.ok()) {
+    close(conn);
+    conns_.erase(std::find(conns_.begin(), conns_.end(), conn));
+    return;
+  }
+  switch (request.op_case()) {
+    case MonitorRequest::kStart:
+      status = HandleStart();
+      break;
+    case MonitorRequest::kKill:
+      status = HandleKill(request.kill());
+      break;
+    default:
+      status = absl::InvalidArgumentError("unknown monitor request");
+  }
+  (void)SendPacket(conn, ReplyFromStatus(status));
+}
+
+absl::Status MonitorLoop::HandleStart() {
+  if (started_) return absl::FailedPreconditionError("already started");
+  if (init_exited_) {
+    return absl::FailedPreconditionError("the init exited before Start");
+  }
+  started_ = true;
+  if (write(fds_.start_fd, "S", 1) != 1) {
+    return absl::ErrnoToStatus(errno, "release init");
+  }
+  close(fds_.start_fd);
+  fds_.start_fd = -1;
+  // execve either succeeds (the close-on-exec pipe hits EOF) or the init
+  // writes why it failed; both happen at once.
+  std::string error;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fds_.exec_err_fd, buf, sizeof(buf))) > 0 ||
+         (n < 0 && errno == EINTR)) {
+    if (n > 0) error.append(buf, static_cast<size_t>(n));
+  }
+  close(fds_.exec_err_fd);
+  fds_.exec_err_fd = -1;
+  if (!error.empty()) return absl::FailedPreconditionError(error);
+  return absl::OkStatus();
+}
+
+absl::Status MonitorLoop::HandleKill(const MonitorRequest::Kill& kill) {
+  if (init_exited_) {
+    return absl::FailedPreconditionError("the container is not running");
+  }
+  std::vector<pid_t> targets =
+      kill.all() ? ProcessesInNamespaceOf(init_pid_) : std::vector<pid_t>{init_pid_};
+  for (pid_t pid : targets) {
+    if (::kill(pid, kill.signal()) != 0 && errno != ESRCH) {
+      return absl::ErrnoToStatus(errno, absl::StrCat("kill ", pid));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warren::runtime

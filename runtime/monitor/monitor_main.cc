@@ -1,0 +1,179 @@
+// warren-monitor: one per container, started by warrend as
+//   warren-monitor <id> <bundle_dir> <run_dir>
+// with a pipe on fd 3 for its MonitorReady report. It detaches from warrend
+// (so it outlives it), clones the container init into new namespaces, waits
+// until the init is set up and blocked before execve, reports, and then runs
+// the MonitorLoop until the container exits. Single-threaded by design: the
+// cloned child may do arbitrary setup work.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "proto/warren/v1/spec.pb.h"
+#include "runtime/file_util.h"
+#include "runtime/init_plan.h"
+#include "runtime/monitor/init_process.h"
+#include "runtime/monitor/monitor_loop.h"
+#include "runtime/monitor_protocol.h"
+#include "runtime/store_layout.h"
+
+namespace warren::runtime {
+namespace {
+
+constexpr int kReadyFd = 3;
+
+void Report(const absl::Status& status, pid_t init_pid) {
+  MonitorReady ready;
+  ready.set_code(static_cast<int>(status.code()));
+  ready.set_message(std::string(status.message()));
+  ready.set_monitor_pid(getpid());
+  ready.set_init_pid(init_pid);
+  std::string data;
+  ready.SerializeToString(&data);
+  ssize_t ignored = write(kReadyFd, data.data(), data.size());
+  (void)ignored;
+  close(kReadyFd);
+}
+
+absl::StatusOr<int> Listen(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("socket path too long: ", path));
+  }
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::ErrnoToStatus(errno, "socket");
+  unlink(path.c_str());
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      chmod(path.c_str(), 0600) != 0 || listen(fd, 16) != 0) {
+    int err = errno;
+    close(fd);
+    return absl::ErrnoToStatus(err, absl::StrCat("listen on ", path));
+  }
+  return fd;
+}
+
+// Reads the init's setup report: "R" when it is ready, "E<why>" otherwise.
+absl::Status AwaitInit(int status_fd) {
+  std::string report;
+  char buf[1024];
+  ssize_t n;
+  while ((n = read(status_fd, buf, sizeof(buf))) > 0 ||
+         (n < 0 && errno == EINTR)) {
+    if (n > 0) report.append(buf, static_cast<size_t>(n));
+    if (report == "R") return absl::OkStatus();
+  }
+  if (report.empty()) return absl::InternalError("container init died during setup");
+  return absl::FailedPreconditionError(
+      absl::StrCat("container setup failed: ", report.substr(1)));
+}
+
+int Pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int Main(int argc, char** argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: warren-monitor <id> <bundle_dir> <run_dir>\n");
+    return 2;
+  }
+  std::string id = argv[1];
+  StoreLayout layout(argv[2], argv[3]);
+
+  // Detach: warrend reaps the intermediate at once; we are adopted by init
+  // (or the nearest subreaper) and survive warrend.
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid > 0) _exit(0);
+  setsid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  syscall(SYS_close_range, kReadyFd + 1, ~0U, 0);
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  dup2(devnull, 0);
+  dup2(devnull, 1);
+  dup2(devnull, 2);
+
+  v1::ContainerSpec spec;
+  if (absl::Status s = ReadProto(layout.SpecPath(), &spec); !s.ok()) {
+    Report(s, 0);
+    return 1;
+  }
+  absl::StatusOr<InitPlan> plan = BuildInitPlan(id, spec, layout.Paths());
+  if (!plan.ok()) {
+    Report(plan.status(), 0);
+    return 1;
+  }
+  int log_fd = open(layout.LogPath().c_str(),
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    Report(absl::ErrnoToStatus(errno, "open " + layout.LogPath()), 0);
+    return 1;
+  }
+
+  int out[2], err[2], status[2], start[2], exec_err[2];
+  if (Pipe(out) || Pipe(err) || Pipe(status) || Pipe(start) || Pipe(exec_err)) {
+    Report(absl::ErrnoToStatus(errno, "pipe"), 0);
+    return 1;
+  }
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, nullptr);
+  int signal_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  pid_t init_pid = static_cast<pid_t>(
+      syscall(SYS_clone, plan->clone_flags | SIGCHLD, 0, 0, 0, 0));
+  if (init_pid < 0) {
+    Report(absl::ErrnoToStatus(errno, "clone container init"), 0);
+    return 1;
+  }
+  if (init_pid == 0) {
+    // O_CLOEXEC pipes survive dup2 as plain fds 0-2; the others close at
+    // exec, which is what the init relies on for exec_err.
+    RunInit(*plan, InitPipes{devnull, out[1], err[1], status[1], start[0],
+                             exec_err[1]});
+  }
+  for (int fd : {out[1], err[1], status[1], start[0], exec_err[1]}) close(fd);
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(err[0], F_SETFL, O_NONBLOCK);
+
+  absl::Status setup = AwaitInit(status[0]);
+  close(status[0]);
+  absl::StatusOr<int> listen_fd =
+      setup.ok() ? Listen(MonitorSocketPath(layout.run_dir()))
+                 : absl::StatusOr<int>(setup);
+  if (!listen_fd.ok()) {
+    kill(init_pid, SIGKILL);
+    waitpid(init_pid, nullptr, 0);
+    Report(listen_fd.status(), 0);
+    return 1;
+  }
+  Report(absl::OkStatus(), init_pid);
+
+  MonitorLoop loop(init_pid,
+                   MonitorFds{*listen_fd, signal_fd, out[0], err[0], start[1],
+                              exec_err[0], log_fd},
+                   layout.ExitPath());
+  absl::Status done = loop.Run();
+  unlink(MonitorSocketPath(layout.run_dir()).c_str());
+  return done.ok() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace warren::runtime
+
+int main(int argc, char** argv) { return warren::runtime::Main(argc, argv); }

@@ -1,0 +1,40 @@
+// The seam between the container manager and the per-container monitor
+// processes. The manager's state logic is tested with a fake; only main
+// wires in the real, process-spawning implementation.
+#ifndef WARREN_RUNTIME_MONITOR_CONTROL_H_
+#define WARREN_RUNTIME_MONITOR_CONTROL_H_
+
+#include <sys/types.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/store_layout.h"
+
+namespace warren::runtime {
+
+struct MonitorLaunch {
+  pid_t monitor_pid = 0;
+  pid_t init_pid = 0;
+};
+
+class MonitorControl {
+ public:
+  virtual ~MonitorControl() = default;
+
+  // Starts a monitor for the container whose spec is at layout.SpecPath();
+  // returns once its init is set up and blocked before execve.
+  virtual absl::StatusOr<MonitorLaunch> Launch(const std::string& id,
+                                               const StoreLayout& layout) = 0;
+  // Releases the init to execve. FAILED_PRECONDITION if execve failed.
+  virtual absl::Status Start(const StoreLayout& layout) = 0;
+  // Signals the init (or all of the container's processes).
+  virtual absl::Status Kill(const StoreLayout& layout, int signal,
+                            bool all) = 0;
+  // A descriptor that becomes readable (EOF) when the monitor has recorded
+  // the exit and gone. UNAVAILABLE if the monitor is already gone.
+  virtual absl::StatusOr<int> Watch(const StoreLayout& layout) = 0;
+};
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_MONITOR_CONTROL_H_

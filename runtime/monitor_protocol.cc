@@ -1,0 +1,52 @@
+#include "runtime/monitor_protocol.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+
+namespace warren::runtime {
+
+absl::Status SendPacket(int fd, const google::protobuf::MessageLite& message) {
+  std::string data;
+  if (!message.SerializeToString(&data) || data.size() > kMaxMonitorPacket) {
+    return absl::InternalError("monitor message too large to send");
+  }
+  while (true) {
+    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n >= 0) return absl::OkStatus();
+    if (errno != EINTR) return absl::ErrnoToStatus(errno, "send to monitor");
+  }
+}
+
+absl::Status ReceivePacket(int fd, google::protobuf::MessageLite* message) {
+  std::string buf(kMaxMonitorPacket, '\0');
+  ssize_t n;
+  do {
+    n = recv(fd, buf.data(), buf.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return absl::ErrnoToStatus(errno, "receive from monitor");
+  if (n == 0) return absl::UnavailableError("monitor closed the connection");
+  if (!message->ParseFromArray(buf.data(), static_cast<int>(n))) {
+    return absl::DataLossError("malformed monitor message");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StatusFromReply(int code, const std::string& message) {
+  return absl::Status(static_cast<absl::StatusCode>(code), message);
+}
+
+MonitorReply ReplyFromStatus(const absl::Status& status) {
+  MonitorReply reply;
+  reply.set_code(static_cast<int>(status.code()));
+  reply.set_message(std::string(status.message()));
+  return reply;
+}
+
+std::string MonitorSocketPath(const std::string& run_dir) {
+  return absl::StrCat(run_dir, "/monitor.sock");
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,30 @@
+// Sending and receiving monitor messages: one protobuf per packet on a
+// SOCK_SEQPACKET socket. Shared by warrend and the monitor.
+#ifndef WARREN_RUNTIME_MONITOR_PROTOCOL_H_
+#define WARREN_RUNTIME_MONITOR_PROTOCOL_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "google/protobuf/message_lite.h"
+#include "runtime/monitor/monitor.pb.h"
+
+namespace warren::runtime {
+
+// Largest message either side sends.
+inline constexpr size_t kMaxMonitorPacket = 64 * 1024;
+
+absl::Status SendPacket(int fd, const google::protobuf::MessageLite& message);
+// NOT_FOUND-free: UNAVAILABLE when the peer closed the connection.
+absl::Status ReceivePacket(int fd, google::protobuf::MessageLite* message);
+
+// Status carried in a reply or ready message, and back.
+absl::Status StatusFromReply(int code, const std::string& message);
+MonitorReply ReplyFromStatus(const absl::Status& status);
+
+// Path of the control socket inside a container's run directory.
+std::string MonitorSocketPath(const std::string& run_dir);
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_MONITOR_PROTOCOL_H_

@@ -1,0 +1,113 @@
+#include "runtime/process_monitor_control.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/monitor_protocol.h"
+
+extern char** environ;
+
+namespace warren::runtime {
+namespace {
+
+absl::StatusOr<int> Connect(const StoreLayout& layout) {
+  std::string path = MonitorSocketPath(layout.run_dir());
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("socket path too long: ", path));
+  }
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::ErrnoToStatus(errno, "socket");
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int err = errno;
+    close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("monitor at ", path, " is gone: ", strerror(err)));
+  }
+  return fd;
+}
+
+absl::Status Call(const StoreLayout& layout, const MonitorRequest& request) {
+  absl::StatusOr<int> fd = Connect(layout);
+  if (!fd.ok()) return fd.status();
+  absl::Cleanup closer = [&] { close(*fd); };
+  if (absl::Status s = SendPacket(*fd, request); !s.ok()) return s;
+  MonitorReply reply;
+  if (absl::Status s = ReceivePacket(*fd, &reply); !s.ok()) return s;
+  return StatusFromReply(reply.code(), reply.message());
+}
+
+}  // namespace
+
+absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
+    const std::string& id, const StoreLayout& layout) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe");
+  absl::Cleanup close_read = [&] { close(ready[0]); };
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ready[1], 3);
+  std::string bundle = layout.bundle_dir();
+  std::string run = layout.run_dir();
+  std::string name = id;
+  char* argv[] = {const_cast<char*>(monitor_binary_.c_str()), name.data(),
+                  bundle.data(), run.data(), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, monitor_binary_.c_str(), &actions, nullptr, argv,
+                       environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(ready[1]);
+  if (rc != 0) {
+    return absl::ErrnoToStatus(rc, absl::StrCat("spawn ", monitor_binary_));
+  }
+  // The spawned process forks the real monitor and exits at once.
+  waitpid(pid, nullptr, 0);
+
+  std::string data;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(ready[0], buf, sizeof(buf))) > 0 ||
+         (n < 0 && errno == EINTR)) {
+    if (n > 0) data.append(buf, static_cast<size_t>(n));
+  }
+  MonitorReady report;
+  if (data.empty() || !report.ParseFromString(data)) {
+    return absl::InternalError(
+        absl::StrCat("monitor for \"", id, "\" exited without reporting"));
+  }
+  absl::Status status = StatusFromReply(report.code(), report.message());
+  if (!status.ok()) return status;
+  return MonitorLaunch{report.monitor_pid(), report.init_pid()};
+}
+
+absl::Status ProcessMonitorControl::Start(const StoreLayout& layout) {
+  MonitorRequest request;
+  request.mutable_start();
+  return Call(layout, request);
+}
+
+absl::Status ProcessMonitorControl::Kill(const StoreLayout& layout, int signal,
+                                         bool all) {
+  MonitorRequest request;
+  request.mutable_kill()->set_signal(signal);
+  request.mutable_kill()->set_all(all);
+  return Call(layout, request);
+}
+
+absl::StatusOr<int> ProcessMonitorControl::Watch(const StoreLayout& layout) {
+  return Connect(layout);
+}
+
+}  // namespace warren::runtime

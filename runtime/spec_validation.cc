@@ -1,0 +1,204 @@
+#include "runtime/spec_validation.h"
+
+#include <sys/resource.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/rlimits.h"
+#include "runtime/signals.h"
+
+namespace warren::runtime {
+namespace {
+
+using v1::NamespaceSpec;
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+// Features the API already describes but this build does not apply yet.
+absl::Status NotYet(absl::string_view field, absl::string_view milestone) {
+  return absl::UnimplementedError(absl::StrCat(
+      field, " is not supported yet (planned with ", milestone, ")"));
+}
+
+absl::Status ValidateHostname(absl::string_view value,
+                              absl::string_view field) {
+  if (value.size() > 64) return Invalid(field, "longer than 64 characters");
+  for (char c : value) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
+        c != '.') {
+      return Invalid(field, "may contain only letters, digits, '-' and '.'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateProcess(const v1::ProcessSpec& p) {
+  if (p.args().empty() || p.args(0).empty()) {
+    return Invalid("spec.process.args", "is required (the program to run)");
+  }
+  for (int i = 0; i < p.env_size(); ++i) {
+    const std::string& kv = p.env(i);
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Invalid(absl::StrCat("spec.process.env[", i, "]"),
+                     "must be KEY=value");
+    }
+  }
+  if (!p.cwd().empty() && p.cwd()[0] != '/') {
+    return Invalid("spec.process.cwd", "must be an absolute path");
+  }
+  for (int i = 0; i < p.rlimits_size(); ++i) {
+    std::string field = absl::StrCat("spec.process.rlimits[", i, "]");
+    const v1::Rlimit& r = p.rlimits(i);
+    if (!ParseRlimitName(r.type()).ok()) {
+      return Invalid(field, absl::StrCat("unknown type \"", r.type(), "\""));
+    }
+    if (r.soft() > r.hard()) return Invalid(field, "soft exceeds hard");
+  }
+  if (p.tty()) return NotYet("spec.process.tty", "Exec and Stream");
+  if (p.open_stdin()) return NotYet("spec.process.open_stdin", "Stream");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNamespace(const NamespaceSpec& ns,
+                               absl::string_view field) {
+  if (ns.mode() == NamespaceSpec::MODE_JOIN) {
+    if (ns.path().empty() || ns.path()[0] != '/') {
+      return Invalid(absl::StrCat(field, ".path"),
+                     "an absolute path is required to join a namespace");
+    }
+    return NotYet(absl::StrCat(field, " MODE_JOIN"), "the runtime core");
+  }
+  if (!ns.path().empty()) {
+    return Invalid(absl::StrCat(field, ".path"), "is only used with MODE_JOIN");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
+  const v1::NamespacesSpec& n = spec.namespaces();
+  const std::pair<const NamespaceSpec*, const char*> all[] = {
+      {&n.mount(), "spec.namespaces.mount"},
+      {&n.uts(), "spec.namespaces.uts"},
+      {&n.ipc(), "spec.namespaces.ipc"},
+      {&n.pid(), "spec.namespaces.pid"},
+      {&n.network(), "spec.namespaces.network"},
+      {&n.user(), "spec.namespaces.user"},
+      {&n.cgroup(), "spec.namespaces.cgroup"},
+      {&n.time(), "spec.namespaces.time"},
+  };
+  for (const auto& [ns, field] : all) {
+    if (absl::Status s = ValidateNamespace(*ns, field); !s.ok()) return s;
+  }
+  if (n.mount().mode() == NamespaceSpec::MODE_HOST) {
+    return Invalid("spec.namespaces.mount",
+                   "a container needs its own mount namespace for its rootfs");
+  }
+  if (n.user().mode() == NamespaceSpec::MODE_NEW) {
+    return NotYet("spec.namespaces.user", "the runtime core");
+  }
+  if (n.time().mode() == NamespaceSpec::MODE_NEW) {
+    return NotYet("spec.namespaces.time", "the runtime core");
+  }
+  bool own_uts = n.uts().mode() != NamespaceSpec::MODE_HOST;
+  if (!own_uts && (!spec.hostname().empty() || !spec.domainname().empty())) {
+    return Invalid("spec.hostname",
+                   "cannot be set when the UTS namespace is the host's");
+  }
+  if (!spec.uid_mappings().empty() || !spec.gid_mappings().empty()) {
+    return Invalid("spec.uid_mappings", "requires a new user namespace");
+  }
+  if (spec.has_time_offsets()) {
+    return Invalid("spec.time_offsets", "requires a new time namespace");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateResources(const v1::ResourcesSpec& r) {
+  if (r.memory_limit_bytes() < 0) {
+    return Invalid("spec.resources.memory_limit_bytes", "must be >= 0");
+  }
+  if (r.memory_swap_limit_bytes() < -1) {
+    return Invalid("spec.resources.memory_swap_limit_bytes", "must be >= -1");
+  }
+  if (r.cpu_quota_us() < 0) {
+    return Invalid("spec.resources.cpu_quota_us", "must be >= 0");
+  }
+  if (r.pids_limit() < 0) {
+    return Invalid("spec.resources.pids_limit", "must be >= 0");
+  }
+  if (r.ByteSizeLong() != 0) return NotYet("spec.resources", "the runtime core");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
+  if (spec.rootfs().empty()) return Invalid("spec.rootfs", "is required");
+  if (spec.rootfs()[0] != '/') {
+    return Invalid("spec.rootfs", "must be an absolute path");
+  }
+  if (!spec.has_process()) return Invalid("spec.process", "is required");
+  if (absl::Status s = ValidateProcess(spec.process()); !s.ok()) return s;
+  if (absl::Status s = ValidateHostname(spec.hostname(), "spec.hostname");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateHostname(spec.domainname(), "spec.domainname");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateNamespaces(spec); !s.ok()) return s;
+  for (int i = 0; i < spec.mounts_size(); ++i) {
+    std::string field = absl::StrCat("spec.mounts[", i, "]");
+    const v1::Mount& m = spec.mounts(i);
+    if (m.destination().empty() || m.destination()[0] != '/') {
+      return Invalid(absl::StrCat(field, ".destination"),
+                     "must be an absolute path");
+    }
+    if (m.type().empty()) return Invalid(absl::StrCat(field, ".type"), "is required");
+    return NotYet("spec.mounts", "the runtime core");
+  }
+  if (absl::Status s = ValidateResources(spec.resources()); !s.ok()) return s;
+  if (spec.security().ByteSizeLong() != 0) {
+    return NotYet("spec.security", "the runtime core");
+  }
+  const v1::NetworkSpec& net = spec.network();
+  if (net.mode() == v1::NetworkSpec::MODE_BRIDGE || !net.network().empty() ||
+      !net.ip().empty() || !net.ports().empty()) {
+    return NotYet("spec.network bridge mode", "the netns module");
+  }
+  if (net.mode() == v1::NetworkSpec::MODE_HOST &&
+      spec.namespaces().network().mode() == NamespaceSpec::MODE_NEW) {
+    return Invalid("spec.network.mode",
+                   "MODE_HOST conflicts with a new network namespace");
+  }
+  if (!spec.sysctls().empty()) return NotYet("spec.sysctls", "the runtime core");
+  for (const auto& [key, value] : spec.labels()) {
+    if (key.empty() || key.size() > 253) {
+      return Invalid("spec.labels", "keys must be 1-253 bytes");
+    }
+    if (value.size() > 4096) {
+      return Invalid(absl::StrCat("spec.labels[", key, "]"),
+                     "values must be at most 4096 bytes");
+    }
+  }
+  if (!spec.stop_signal().empty()) {
+    if (absl::StatusOr<int> s = ParseSignal(spec.stop_signal(), "spec.stop_signal");
+        !s.ok()) {
+      return s.status();
+    }
+  }
+  if (spec.has_stop_timeout()) {
+    const auto& t = spec.stop_timeout();
+    if (t.seconds() < 0 || t.nanos() < 0 || t.seconds() > 3600) {
+      return Invalid("spec.stop_timeout", "must be between 0 and 1 hour");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,112 @@
+#include "server/container_service.h"
+
+#include "absl/time/time.h"
+#include "runtime/container_id.h"
+#include "runtime/log_reader.h"
+#include "server/request_validation.h"
+#include "server/status_convert.h"
+
+namespace warren::server {
+namespace {
+
+absl::Status ValidId(const std::string& id) {
+  return runtime::ValidateContainerId(id);
+}
+
+}  // namespace
+
+grpc::Status ContainerService::Create(grpc::ServerContext*,
+                                      const v1::CreateRequest* request,
+                                      v1::CreateResponse* response) {
+  if (absl::Status s = ValidateCreate(*request); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<v1::Container> c = manager_->Create(request->id(), request->spec());
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  *response->mutable_container() = *std::move(c);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainerService::Start(grpc::ServerContext*,
+                                     const v1::StartRequest* request,
+                                     v1::StartResponse* response) {
+  absl::StatusOr<v1::Container> c = manager_->Start(request->id());
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  *response->mutable_container() = *std::move(c);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainerService::Wait(grpc::ServerContext* context,
+                                    const v1::WaitRequest* request,
+                                    v1::WaitResponse* response) {
+  if (absl::Status s = ValidateWait(*request); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<v1::ExitStatus> exit = manager_->Wait(
+      request->id(), [context] { return context->IsCancelled(); });
+  if (!exit.ok()) return ToGrpcStatus(exit.status());
+  *response->mutable_status() = *std::move(exit);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainerService::Kill(grpc::ServerContext*,
+                                    const v1::KillRequest* request,
+                                    v1::KillResponse*) {
+  if (absl::Status s = ValidateKill(*request); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(
+      manager_->Kill(request->id(), request->signal(), request->all()));
+}
+
+grpc::Status ContainerService::Delete(grpc::ServerContext*,
+                                      const v1::DeleteRequest* request,
+                                      v1::DeleteResponse*) {
+  return ToGrpcStatus(manager_->Delete(request->id(), request->force()));
+}
+
+grpc::Status ContainerService::List(grpc::ServerContext*,
+                                    const v1::ListRequest* request,
+                                    v1::ListResponse* response) {
+  runtime::ListFilter filter;
+  filter.labels.insert(request->label_selector().begin(),
+                       request->label_selector().end());
+  filter.state = request->state();
+  for (v1::Container& c : manager_->List(filter)) {
+    *response->add_containers() = std::move(c);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainerService::Inspect(grpc::ServerContext*,
+                                       const v1::InspectRequest* request,
+                                       v1::InspectResponse* response) {
+  if (absl::Status s = ValidId(request->id()); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<v1::Container> c = manager_->Inspect(request->id());
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  *response->mutable_container() = *std::move(c);
+  return grpc::Status::OK;
+}
+
+grpc::Status ContainerService::Logs(
+    grpc::ServerContext*, const v1::LogsRequest* request,
+    grpc::ServerWriter<v1::LogsResponse>* writer) {
+  if (absl::Status s = ValidateLogs(*request); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<std::string> path = manager_->LogPath(request->id());
+  if (!path.ok()) return ToGrpcStatus(path.status());
+  absl::Time since = absl::InfinitePast();
+  if (request->has_since()) {
+    since = absl::FromUnixSeconds(request->since().seconds()) +
+            absl::Nanoseconds(request->since().nanos());
+  }
+  absl::StatusOr<std::vector<runtime::LogRecord>> records =
+      runtime::ReadLogRecords(*path, static_cast<size_t>(request->tail()), since);
+  if (!records.ok()) return ToGrpcStatus(records.status());
+  for (const runtime::LogRecord& r : *records) {
+    v1::LogsResponse out;
+    out.mutable_time()->set_seconds(absl::ToUnixSeconds(r.time));
+    out.mutable_time()->set_nanos(
+        static_cast<int32_t>(absl::ToUnixNanos(r.time) % 1000000000));
+    out.set_stream(r.stream);
+    out.set_data(r.content);
+    out.set_line_end(r.line_end);
+    if (!writer->Write(out)) break;  // the client went away
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace warren::server

@@ -1,0 +1,51 @@
+// The gRPC edge of warren: each handler validates the request shape, calls
+// the ContainerManager and converts its status once. No container logic
+// lives here.
+#ifndef WARREN_SERVER_CONTAINER_SERVICE_H_
+#define WARREN_SERVER_CONTAINER_SERVICE_H_
+
+#include "proto/warren/v1/service.grpc.pb.h"
+#include "runtime/container_manager.h"
+
+namespace warren::server {
+
+class ContainerService final : public v1::ContainerService::Service {
+ public:
+  explicit ContainerService(runtime::ContainerManager* manager)
+      : manager_(manager) {}
+
+  grpc::Status Create(grpc::ServerContext* context,
+                      const v1::CreateRequest* request,
+                      v1::CreateResponse* response) override;
+  grpc::Status Start(grpc::ServerContext* context,
+                     const v1::StartRequest* request,
+                     v1::StartResponse* response) override;
+  grpc::Status Wait(grpc::ServerContext* context,
+                    const v1::WaitRequest* request,
+                    v1::WaitResponse* response) override;
+  grpc::Status Kill(grpc::ServerContext* context,
+                    const v1::KillRequest* request,
+                    v1::KillResponse* response) override;
+  grpc::Status Delete(grpc::ServerContext* context,
+                      const v1::DeleteRequest* request,
+                      v1::DeleteResponse* response) override;
+  grpc::Status List(grpc::ServerContext* context,
+                    const v1::ListRequest* request,
+                    v1::ListResponse* response) override;
+  grpc::Status Inspect(grpc::ServerContext* context,
+                       const v1::InspectRequest* request,
+                       v1::InspectResponse* response) override;
+  grpc::Status Logs(grpc::ServerContext* context,
+                    const v1::LogsRequest* request,
+                    grpc::ServerWriter<v1::LogsResponse>* writer) override;
+
+  // Exec, Stream, Events, Stats, Pause, Resume and Update are answered with
+  // UNIMPLEMENTED by the generated base class until their issues land.
+
+ private:
+  runtime::ContainerManager* manager_;
+};
+
+}  // namespace warren::server
+
+#endif  // WARREN_SERVER_CONTAINER_SERVICE_H_

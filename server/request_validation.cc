@@ -1,0 +1,53 @@
+#include "server/request_validation.h"
+
+#include "runtime/container_id.h"
+#include "runtime/signals.h"
+
+namespace warren::server {
+
+absl::Status ValidateCreate(const v1::CreateRequest& request) {
+  if (absl::Status s = runtime::ValidateContainerId(request.id()); !s.ok()) {
+    return s;
+  }
+  if (!request.has_spec()) return absl::InvalidArgumentError("spec is required");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateKill(const v1::KillRequest& request) {
+  if (absl::Status s = runtime::ValidateContainerId(request.id()); !s.ok()) {
+    return s;
+  }
+  if (!request.exec_id().empty()) {
+    return absl::UnimplementedError(
+        "exec_id: exec processes are not supported yet (planned with Exec)");
+  }
+  if (!request.signal().empty()) {
+    return runtime::ParseSignal(request.signal(), "signal").status();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateLogs(const v1::LogsRequest& request) {
+  if (absl::Status s = runtime::ValidateContainerId(request.id()); !s.ok()) {
+    return s;
+  }
+  if (request.tail() < 0) return absl::InvalidArgumentError("tail: must be >= 0");
+  if (request.follow()) {
+    return absl::UnimplementedError(
+        "follow is not supported yet (planned with Exec and Stream)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWait(const v1::WaitRequest& request) {
+  if (absl::Status s = runtime::ValidateContainerId(request.id()); !s.ok()) {
+    return s;
+  }
+  if (!request.exec_id().empty()) {
+    return absl::UnimplementedError(
+        "exec_id: exec processes are not supported yet (planned with Exec)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warren::server

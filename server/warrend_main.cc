@@ -1,0 +1,137 @@
+// warrend: the warren daemon. Wires the real implementations together
+// (process-spawning monitors, the container manager, the gRPC services),
+// serves them on a root-only unix socket, and shuts down gracefully on
+// SIGTERM/SIGINT. Containers keep running when it stops: their monitors own
+// them, and the next warrend recovers them from --state_dir.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/grpcpp.h"
+#include "runtime/container_manager.h"
+#include "runtime/file_util.h"
+#include "runtime/process_monitor_control.h"
+#include "server/container_service.h"
+
+ABSL_FLAG(std::string, socket, "/run/warren/warren.sock",
+          "Unix socket to serve on (created with mode 0600).");
+ABSL_FLAG(std::string, state_dir, "/var/lib/warren",
+          "Directory for container records, logs and writable layers.");
+ABSL_FLAG(std::string, run_dir, "/run/warren",
+          "Directory for monitor sockets and mount points.");
+ABSL_FLAG(std::string, monitor, "",
+          "Path of the warren-monitor binary; default: next to warrend.");
+
+namespace warren::server {
+namespace {
+
+void Log(const std::string& line) {
+  fprintf(stderr, "%s warrend: %s\n",
+          absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                           absl::UTCTimeZone())
+              .c_str(),
+          line.c_str());
+}
+
+std::string DefaultMonitorPath() {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "warren-monitor";
+  std::string dir(self, static_cast<size_t>(n));
+  return dir.substr(0, dir.rfind('/')) + "/warren-monitor";
+}
+
+std::string DirOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+int Main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("warren container daemon");
+  absl::ParseCommandLine(argc, argv);
+  // Block the shutdown signals in every thread; one thread sigwaits them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string socket_path = absl::GetFlag(FLAGS_socket);
+  std::string monitor = absl::GetFlag(FLAGS_monitor);
+  if (monitor.empty()) monitor = DefaultMonitorPath();
+  if (access(monitor.c_str(), X_OK) != 0) {
+    Log(absl::StrCat("cannot run monitor binary ", monitor,
+                     " (set --monitor)"));
+    return 1;
+  }
+
+  runtime::RuntimeOptions options;
+  options.state_dir = absl::GetFlag(FLAGS_state_dir);
+  options.run_dir = absl::GetFlag(FLAGS_run_dir);
+  runtime::ContainerManager manager(
+      options, std::make_unique<runtime::ProcessMonitorControl>(monitor));
+  if (absl::Status s = manager.Init(); !s.ok()) {
+    Log(absl::StrCat("cannot start: ", s.ToString()));
+    return 1;
+  }
+  Log(absl::StrCat("recovered ", manager.List({}).size(),
+                   " containers from ", options.state_dir));
+
+  if (absl::Status s = runtime::MakeDirs(DirOf(socket_path)); !s.ok()) {
+    Log(absl::StrCat("cannot create socket directory: ", s.ToString()));
+    return 1;
+  }
+  unlink(socket_path.c_str());
+  // Referencing the descriptor keeps health.proto linked, so reflection can
+  // describe grpc.health.v1.Health.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::EnableDefaultHealthCheckService(true);
+
+  ContainerService service(&manager);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix://" + socket_path,
+                           grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  mode_t old_umask = umask(0177);  // the socket is born 0600
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  umask(old_umask);
+  if (server == nullptr) {
+    Log(absl::StrCat("cannot listen on unix://", socket_path));
+    return 1;
+  }
+  chmod(socket_path.c_str(), 0600);
+  Log(absl::StrCat("serving on unix://", socket_path));
+
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    Log(absl::StrCat("signal ", sig, ": shutting down (containers keep running)"));
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  });
+  server->Wait();
+  stopper.join();
+  unlink(socket_path.c_str());
+  Log("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace warren::server
+
+int main(int argc, char** argv) { return warren::server::Main(argc, argv); }
