@@ -187,9 +187,11 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
     return status;
   };
   ContainerPaths paths = layout.Paths();
+  // The upper layer's root becomes the container's "/": it must be
+  // traversable by non-root users of the container.
   for (const std::string& dir :
        {paths.upper_dir, paths.work_dir, paths.merged_dir}) {
-    if (absl::Status s = MakeDirs(dir); !s.ok()) return fail(s);
+    if (absl::Status s = MakeDirs(dir, 0755); !s.ok()) return fail(s);
   }
   if (absl::Status s = WriteProtoAtomic(layout.SpecPath(), spec); !s.ok()) {
     return fail(s);

@@ -8,9 +8,18 @@
 
 namespace warren::runtime {
 
+namespace {
+
+// Every packet starts with this byte: a message with all fields at their
+// defaults serializes to nothing, and an empty SOCK_SEQPACKET packet cannot
+// be told apart from the peer closing the connection.
+constexpr char kPacketMarker = 'W';
+
+}  // namespace
+
 absl::Status SendPacket(int fd, const google::protobuf::MessageLite& message) {
-  std::string data;
-  if (!message.SerializeToString(&data) || data.size() > kMaxMonitorPacket) {
+  std::string data(1, kPacketMarker);
+  if (!message.AppendToString(&data) || data.size() > kMaxMonitorPacket) {
     return absl::InternalError("monitor message too large to send");
   }
   while (true) {
@@ -28,7 +37,8 @@ absl::Status ReceivePacket(int fd, google::protobuf::MessageLite* message) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) return absl::ErrnoToStatus(errno, "receive from monitor");
   if (n == 0) return absl::UnavailableError("monitor closed the connection");
-  if (!message->ParseFromArray(buf.data(), static_cast<int>(n))) {
+  if (buf[0] != kPacketMarker ||
+      !message->ParseFromArray(buf.data() + 1, static_cast<int>(n - 1))) {
     return absl::DataLossError("malformed monitor message");
   }
   return absl::OkStatus();

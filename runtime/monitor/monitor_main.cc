@@ -142,6 +142,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   if (init_pid == 0) {
+    // The ready pipe is the monitor's: warrend reads it until EOF.
+    close(kReadyFd);
     // O_CLOEXEC pipes survive dup2 as plain fds 0-2; the others close at
     // exec, which is what the init relies on for exec_err.
     RunInit(*plan, InitPipes{devnull, out[1], err[1], status[1], start[0],

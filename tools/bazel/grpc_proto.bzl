@@ -31,6 +31,14 @@ cc_grpc_library(
     srcs = ["grpc/health/v1/health.proto"],
     alwayslink = True,
 )
+
+# Client side of server reflection, for tests that check what grpcurl sees.
+# testonly: must never be linked into a binary that serves reflection.
+cc_grpc_library(
+    name = "reflection_client_cc",
+    srcs = ["grpc/reflection/v1alpha/reflection.proto"],
+    testonly = True,
+)
 """.format(src = src))
 
 grpc_proto_repo = repository_rule(

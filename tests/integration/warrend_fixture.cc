@@ -1,0 +1,166 @@
+#include "tests/integration/warrend_fixture.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+extern char** environ;
+
+namespace warren::testing {
+
+std::string Runfile(const std::string& path) {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* workspace = getenv("TEST_WORKSPACE");
+  return std::string(srcdir ? srcdir : ".") + "/" +
+         (workspace ? workspace : "warren") + "/" + path;
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(int seconds) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(seconds));
+  return ctx;
+}
+
+WarrendProcess::WarrendProcess() {
+  char tmpl[] = "/tmp/warren-it-XXXXXX";
+  char* dir = mkdtemp(tmpl);
+  if (dir == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return;
+  }
+  dir_ = dir;
+  std::string cmd = Runfile("tools/image/build_busybox_rootfs.sh") + " " +
+                    image() + " >/dev/null";
+  EXPECT_EQ(system(cmd.c_str()), 0) << cmd;
+}
+
+WarrendProcess::~WarrendProcess() {
+  Stop(SIGTERM);
+  if (!dir_.empty()) {
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    if (system(cmd.c_str()) != 0) ADD_FAILURE() << cmd;
+  }
+}
+
+void WarrendProcess::Start() {
+  std::string warrend = Runfile("server/warrend");
+  std::string monitor = Runfile("runtime/monitor/warren-monitor");
+  // setpriv: a crashed test must not leave its warrend behind.
+  std::vector<std::string> args = {"/usr/bin/setpriv",
+                                   "--pdeathsig=KILL",
+                                   "--",
+                                   warrend,
+                                   "--socket=" + socket(),
+                                   "--state_dir=" + state_dir(),
+                                   "--run_dir=" + run_dir(),
+                                   "--monitor=" + monitor};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // posix_spawn, not fork: gRPC's fork handlers can hang a forked child of
+  // this multi-threaded test.
+  ASSERT_EQ(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ),
+            0);
+  // A real call, not just a connected channel: gRPC shares subchannels, so
+  // a channel to a restarted warrend can look READY on the old connection.
+  auto stub = v1::ContainerService::NewStub(NewChannel());
+  grpc::Status s;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto ctx = Ctx(1);
+    ctx->set_wait_for_ready(true);
+    v1::ListResponse list;
+    s = stub->List(ctx.get(), {}, &list);
+    if (s.ok()) return;
+    usleep(100 * 1000);
+  }
+  FAIL() << "warrend did not start serving on " << socket() << ": "
+         << s.error_message();
+}
+
+void WarrendProcess::Stop(int signal) {
+  if (pid_ <= 0) return;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+std::shared_ptr<grpc::Channel> WarrendProcess::NewChannel() const {
+  return grpc::CreateChannel("unix://" + socket(),
+                             grpc::InsecureChannelCredentials());
+}
+
+void WarrendTest::SetUp() {
+  warrend_ = std::make_unique<WarrendProcess>();
+  ASSERT_NO_FATAL_FAILURE(warrend_->Start());
+  stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
+}
+
+void WarrendTest::TearDown() {
+  // Remove every container this test made, whatever state it is in.
+  v1::ListResponse list;
+  if (stub_ && stub_->List(Ctx().get(), {}, &list).ok()) {
+    for (const auto& c : list.containers()) {
+      v1::DeleteRequest del;
+      del.set_id(c.id());
+      del.set_force(true);
+      v1::DeleteResponse ignored;
+      grpc::Status s = stub_->Delete(Ctx().get(), del, &ignored);
+      EXPECT_TRUE(s.ok()) << "cleanup of " << c.id() << ": " << s.error_message();
+    }
+  }
+  stub_.reset();
+  warrend_.reset();
+}
+
+v1::ContainerSpec WarrendTest::Spec(std::vector<std::string> args) const {
+  v1::ContainerSpec spec;
+  spec.set_rootfs(warrend_->image());
+  spec.mutable_process();
+  for (auto& a : args) spec.mutable_process()->add_args(a);
+  return spec;
+}
+
+v1::Container WarrendTest::CreateOrDie(const std::string& id,
+                                       const v1::ContainerSpec& spec) {
+  v1::CreateRequest req;
+  req.set_id(id);
+  *req.mutable_spec() = spec;
+  v1::CreateResponse resp;
+  grpc::Status s = stub_->Create(Ctx().get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << "create " << id << ": " << s.error_code() << " "
+                      << s.error_message();
+  return resp.container();
+}
+
+grpc::Status WarrendTest::WaitFor(const std::string& id,
+                                  v1::WaitResponse* response, int seconds) {
+  v1::WaitRequest req;
+  req.set_id(id);
+  return stub_->Wait(Ctx(seconds).get(), req, response);
+}
+
+std::pair<std::string, std::string> WarrendTest::Logs(const std::string& id) {
+  v1::LogsRequest req;
+  req.set_id(id);
+  auto ctx = Ctx();
+  auto reader = stub_->Logs(ctx.get(), req);
+  std::pair<std::string, std::string> out;
+  v1::LogsResponse line;
+  while (reader->Read(&line)) {
+    std::string& s = line.stream() == "stderr" ? out.second : out.first;
+    s += line.data();
+    if (line.line_end()) s += "\n";
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out;
+}
+
+}  // namespace warren::testing

@@ -1,0 +1,73 @@
+// Starts a private warrend for an integration test: its own socket, state
+// and run directories under a short /tmp directory (unix socket paths are
+// limited to 107 bytes), the default busybox image built there, and a
+// connected stub. Everything is removed again, containers included, also
+// when a test fails.
+#ifndef WARREN_TESTS_INTEGRATION_WARREND_FIXTURE_H_
+#define WARREN_TESTS_INTEGRATION_WARREND_FIXTURE_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proto/warren/v1/service.grpc.pb.h"
+
+namespace warren::testing {
+
+// Path of a file in this test's runfiles ("server/warrend").
+std::string Runfile(const std::string& path);
+
+class WarrendProcess {
+ public:
+  // Makes the directory and the image; does not start warrend yet.
+  WarrendProcess();
+  ~WarrendProcess();
+
+  // Starts warrend and waits until it answers. Fatal test failure if not.
+  void Start();
+  // Stops warrend with `signal` (SIGTERM: graceful, SIGKILL: crash).
+  void Stop(int signal);
+
+  std::shared_ptr<grpc::Channel> NewChannel() const;
+  const std::string& dir() const { return dir_; }
+  std::string socket() const { return dir_ + "/warren.sock"; }
+  std::string state_dir() const { return dir_ + "/state"; }
+  std::string run_dir() const { return dir_ + "/run"; }
+  std::string image() const { return dir_ + "/image"; }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+// A test fixture with one warrend per test and a stub for it.
+class WarrendTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // A spec running `args` in the default image.
+  v1::ContainerSpec Spec(std::vector<std::string> args) const;
+  // Creates a container; fails the test if Create fails.
+  v1::Container CreateOrDie(const std::string& id,
+                            const v1::ContainerSpec& spec);
+  // Wait with a deadline (so a hang fails the test instead of blocking it).
+  grpc::Status WaitFor(const std::string& id, v1::WaitResponse* response,
+                       int seconds = 30);
+  // The container's logs joined per stream: {stdout, stderr}.
+  std::pair<std::string, std::string> Logs(const std::string& id);
+
+  std::unique_ptr<WarrendProcess> warrend_;
+  std::unique_ptr<v1::ContainerService::Stub> stub_;
+};
+
+// A client context with a deadline `seconds` from now.
+std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30);
+
+}  // namespace warren::testing
+
+#endif  // WARREN_TESTS_INTEGRATION_WARREND_FIXTURE_H_

@@ -1,0 +1,120 @@
+// Tests that `warren run` forwards Ctrl-C (SIGINT) to the container while it
+// waits, so the container stops and --rm still cleans up. A separate binary:
+// the forwarded signals are blocked before main, as warren_main does before
+// any gRPC thread exists.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tools/cli/cli_commands.h"
+#include "tools/cli/cli_support.h"
+
+namespace warren::cli {
+namespace {
+
+using ::testing::ElementsAre;
+
+const bool kSignalsBlocked = [] {
+  BlockForwardedSignals();
+  return true;
+}();
+
+// Wait blocks until a Kill arrives, then reports 128 + SIGINT.
+class KillableService : public v1::ContainerService::Service {
+ public:
+  grpc::Status Create(grpc::ServerContext*, const v1::CreateRequest*,
+                      v1::CreateResponse*) override {
+    Record("Create");
+    return grpc::Status::OK;
+  }
+  grpc::Status Start(grpc::ServerContext*, const v1::StartRequest*,
+                     v1::StartResponse*) override {
+    Record("Start");
+    return grpc::Status::OK;
+  }
+  grpc::Status Wait(grpc::ServerContext*, const v1::WaitRequest*,
+                    v1::WaitResponse* resp) override {
+    Record("Wait");
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(10),
+                      [&] { return killed_; })) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "no kill");
+    }
+    resp->mutable_status()->set_exit_code(128 + SIGINT);
+    resp->mutable_status()->set_signal("SIGINT");
+    return grpc::Status::OK;
+  }
+  grpc::Status Kill(grpc::ServerContext*, const v1::KillRequest* req,
+                    v1::KillResponse*) override {
+    Record("Kill " + req->id() + " " + req->signal());
+    std::lock_guard<std::mutex> lock(mu_);
+    killed_ = true;
+    cv_.notify_all();
+    return grpc::Status::OK;
+  }
+  grpc::Status Logs(grpc::ServerContext*, const v1::LogsRequest*,
+                    grpc::ServerWriter<v1::LogsResponse>*) override {
+    Record("Logs");
+    return grpc::Status::OK;
+  }
+  grpc::Status Delete(grpc::ServerContext*, const v1::DeleteRequest*,
+                      v1::DeleteResponse*) override {
+    Record("Delete");
+    return grpc::Status::OK;
+  }
+
+  std::vector<std::string> Calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+ private:
+  void Record(const std::string& call) {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back(call);
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool killed_ = false;
+  std::vector<std::string> calls_;
+};
+
+TEST(SignalForwardingTest, CtrlCKillsTheContainerAndRmStillRuns) {
+  ASSERT_TRUE(kSignalsBlocked);
+  KillableService service;
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::ContainerService::NewStub(
+      server->InProcessChannel(grpc::ChannelArguments()));
+
+  CommandEnv env;
+  env.stub = stub.get();
+  env.socket = "unix:///unused";
+  env.forward_signals = true;
+  std::thread ctrl_c([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(getpid(), SIGINT);
+  });
+  int rc = RunCommand(env, "run", {"--rm", "--name", "c", "sleep", "100"});
+  ctrl_c.join();
+  EXPECT_EQ(rc, 130);
+  EXPECT_THAT(service.Calls(), ElementsAre("Create", "Start", "Wait",
+                                           "Kill c SIGINT", "Logs", "Delete"));
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace warren::cli

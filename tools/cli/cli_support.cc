@@ -1,0 +1,145 @@
+#include "tools/cli/cli_support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/client_context.h"
+#include "tools/cli/cli_format.h"
+
+namespace warren::cli {
+namespace {
+
+// Result of probing the socket with a plain connect(2): 0 if something
+// accepts connections there, else the errno.
+int ProbeSocket(const std::string& socket) {
+  std::string path = socket;
+  if (absl::StartsWith(path, "unix://")) {
+    path = path.substr(7);
+  } else if (absl::StartsWith(path, "unix:")) {
+    path = path.substr(5);
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) return ENAMETOOLONG;
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int error = rc == 0 ? 0 : errno;
+  close(fd);
+  return error;
+}
+
+const char* SignalName(int sig) {
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    default:
+      return "SIGHUP";
+  }
+}
+
+sigset_t ForwardedSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+}  // namespace
+
+std::string DescribeRpcError(const grpc::Status& status,
+                             const std::string& socket) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    std::string target =
+        absl::StartsWith(socket, "unix:") ? socket : "unix://" + socket;
+    int error = ProbeSocket(socket);
+    if (error == EACCES || error == EPERM) {
+      return absl::StrCat("cannot reach warrend at ", target,
+                          ": permission denied (the socket is root-only; "
+                          "try sudo)");
+    }
+    if (error != 0) {
+      return absl::StrCat("cannot reach warrend at ", target,
+                          ": is warrend running? (", strerror(error), ")");
+    }
+  }
+  return FormatRpcError(status);
+}
+
+void BlockForwardedSignals() {
+  sigset_t set = ForwardedSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+std::string GenerateId() {
+  unsigned char bytes[6] = {};
+  bool ok = false;
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ok = read(fd, bytes, sizeof(bytes)) == static_cast<ssize_t>(sizeof(bytes));
+    close(fd);
+  }
+  if (!ok) {
+    std::random_device rd;
+    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 0xf];
+  }
+  return id;
+}
+
+SignalForwarder::SignalForwarder(
+    warren::v1::ContainerService::StubInterface* stub, std::string id,
+    std::string socket, FILE* err)
+    : stub_(stub), id_(std::move(id)), socket_(std::move(socket)), err_(err) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+SignalForwarder::~SignalForwarder() {
+  done_.store(true);
+  thread_.join();
+}
+
+void SignalForwarder::Loop() {
+  sigset_t set = ForwardedSignals();
+  // Polls so the destructor is noticed within a tick.
+  timespec tick{0, 100 * 1000 * 1000};
+  while (!done_.load()) {
+    int sig = sigtimedwait(&set, nullptr, &tick);
+    if (sig <= 0) continue;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    warren::v1::KillRequest request;
+    request.set_id(id_);
+    request.set_signal(SignalName(sig));
+    warren::v1::KillResponse response;
+    grpc::Status s = stub_->Kill(&ctx, request, &response);
+    if (!s.ok()) {
+      fprintf(err_, "warren: run: forwarding %s: %s\n", SignalName(sig),
+              DescribeRpcError(s, socket_).c_str());
+    }
+  }
+}
+
+}  // namespace warren::cli

@@ -1,0 +1,113 @@
+#include "tools/cli/cli_usage.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+
+namespace warren::cli {
+namespace {
+
+constexpr char kCreateFlags[] =
+    "  --name ID           container id (default: 12 random hex digits)\n"
+    "  --rootfs DIR        root filesystem on the daemon's host\n"
+    "                      (default: /var/lib/warren/images/busybox)\n"
+    "  --hostname NAME     hostname (default: the container id)\n"
+    "  -e, --env K=V       environment variable (repeatable)\n"
+    "  -w, --workdir DIR   working directory inside the container (default: "
+    "/)\n"
+    "  -u, --user UID[:GID]  numeric user and group (default: 0:0)\n"
+    "  -l, --label K[=V]   label (repeatable)\n"
+    "  --network MODE      none (default) or host\n"
+    "  --stop-signal SIG   signal for kill without --signal (default: "
+    "SIGTERM)\n";
+
+const std::map<std::string, std::string>& Usages() {
+  static const auto* usages = new std::map<std::string, std::string>{
+      {"create",
+       absl::StrCat("Usage: warren create [flags] CMD [ARGS...]\n\n"
+                    "Creates a container that will run CMD, without starting "
+                    "it. Prints its id.\n\nFlags:\n",
+                    kCreateFlags)},
+      {"run",
+       absl::StrCat(
+           "Usage: warren run [--rm] [-d] [create flags] CMD [ARGS...]\n\n"
+           "Creates and starts a container. Without -d, waits for it to "
+           "exit,\nprints its output and exits with its exit code (128+N if "
+           "killed by\nsignal N); Ctrl-C is forwarded to the container.\n\n"
+           "Flags:\n"
+           "  --rm                remove the container after it exits\n"
+           "  -d, --detach        print the id after starting and return\n",
+           kCreateFlags)},
+      {"start",
+       "Usage: warren start ID\n\nStarts a created container. Prints its "
+       "id.\n"},
+      {"wait",
+       "Usage: warren wait ID\n\nBlocks until the container exits, prints its "
+       "exit code\nand exits with it.\n"},
+      {"kill",
+       "Usage: warren kill [--signal SIG] [--all] ID\n\n"
+       "Sends a signal to the container's init (default: its stop signal).\n\n"
+       "Flags:\n"
+       "  -s, --signal SIG    name (TERM, SIGKILL) or number\n"
+       "  -a, --all           signal every process of the container\n"},
+      {"rm",
+       "Usage: warren rm [-f] ID...\n\n"
+       "Removes containers. Prints each removed id.\n\n"
+       "Flags:\n"
+       "  -f, --force         stop running containers first\n"},
+      {"inspect",
+       "Usage: warren inspect ID\n\nShows everything about one container "
+       "(with --json: the\nContainer message).\n"},
+      {"ps",
+       "Usage: warren ps [-a] [-q] [--no-trunc] [--filter F]...\n\n"
+       "Lists containers (without -a, only those not stopped).\n\n"
+       "Flags:\n"
+       "  -a, --all           include stopped containers\n"
+       "  -q, --quiet         print ids only\n"
+       "  --no-trunc          do not shorten the COMMAND column\n"
+       "  -f, --filter F      label=KEY[=VALUE] or state=created|running|"
+       "paused|stopped\n"},
+      {"logs",
+       "Usage: warren logs [--tail N] ID\n\n"
+       "Prints the container's output: its stdout to stdout, its stderr to "
+       "stderr.\n\n"
+       "Flags:\n"
+       "  -n, --tail N        only the last N lines (default: all)\n"
+       "  -f, --follow        keep printing new output (not yet supported by "
+       "warrend)\n"},
+      {"version", "Usage: warren version\n\nPrints the client version.\n"},
+      {"help", "Usage: warren help [COMMAND]\n\nShows help.\n"},
+  };
+  return *usages;
+}
+
+}  // namespace
+
+std::string MainUsage() {
+  return "Usage: warren [global flags] COMMAND [flags] [ARGS...]\n\n"
+         "Client of warrend, the warren container daemon.\n\n"
+         "Global flags:\n"
+         "  --socket PATH   warrend's unix socket (default: $WARREN_SOCKET or\n"
+         "                  /run/warren/warren.sock)\n"
+         "  --json          print results as protobuf JSON\n"
+         "  -v, --version   print the version\n\n"
+         "Commands:\n"
+         "  run       create and start a container, wait, print its output\n"
+         "  create    create a container\n"
+         "  start     start a created container\n"
+         "  wait      wait for a container to exit\n"
+         "  kill      send a signal to a container\n"
+         "  rm        remove containers\n"
+         "  ps        list containers\n"
+         "  inspect   show one container\n"
+         "  logs      print a container's output\n"
+         "  version   print the version\n"
+         "  help      show help (warren help COMMAND)\n";
+}
+
+std::string CommandUsage(const std::string& command) {
+  auto it = Usages().find(command);
+  return it == Usages().end() ? std::string() : it->second;
+}
+
+}  // namespace warren::cli
