@@ -11,9 +11,8 @@ absl::Status ValidateContainerId(absl::string_view id,
     return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   }
   if (id.size() > kMaxContainerIdLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is longer than ", kMaxContainerIdLength,
-                     " characters"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " is longer than ", kMaxContainerIdLength, " characters"));
   }
   if (!absl::ascii_isalnum(static_cast<unsigned char>(id[0]))) {
     return absl::InvalidArgumentError(

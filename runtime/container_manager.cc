@@ -79,13 +79,14 @@ StoreLayout ContainerManager::LayoutFor(const std::string& id) const {
 }
 
 absl::Status ContainerManager::Init() {
-  for (const std::string& dir : {options_.state_dir + "/containers",
-                                 options_.run_dir + "/containers"}) {
+  for (const std::string& dir :
+       {options_.state_dir + "/containers", options_.run_dir + "/containers"}) {
     if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
   }
   if (absl::Status s = watcher_.Start(); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
-  for (const std::string& id : SubdirNames(options_.state_dir + "/containers")) {
+  for (const std::string& id :
+       SubdirNames(options_.state_dir + "/containers")) {
     Recover(id);
   }
   // Run directories without a container are leftovers of a crash.
@@ -235,12 +236,12 @@ absl::StatusOr<v1::Container> ContainerManager::Start(const std::string& id) {
   }
   absl::Status started = monitors_->Start(layout);
   if (absl::IsUnavailable(started)) {
-    started = absl::FailedPreconditionError(absl::StrCat(
-        "container \"", id, "\" exited before it was started"));
+    started = absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" exited before it was started"));
   } else if (!started.ok()) {
-    started = absl::Status(started.code(),
-                           absl::StrCat("start container \"", id, "\": ",
-                                        started.message()));
+    started = absl::Status(
+        started.code(),
+        absl::StrCat("start container \"", id, "\": ", started.message()));
   }
   absl::MutexLock lock(&mu_);
   absl::StatusOr<Entry*> e = Find(id);
@@ -248,7 +249,8 @@ absl::StatusOr<v1::Container> ContainerManager::Start(const std::string& id) {
   if (started.ok()) {
     SetTimestamp(absl::Now(), (*e)->record.mutable_started_at());
     // The watcher may already have seen a short-lived process exit.
-    if ((*e)->record.state() == v1::CREATED) (*e)->record.set_state(v1::RUNNING);
+    if ((*e)->record.state() == v1::CREATED)
+      (*e)->record.set_state(v1::RUNNING);
     (void)Persist(**e);
     changed_.SignalAll();
   }
@@ -272,7 +274,8 @@ absl::StatusOr<v1::ExitStatus> ContainerManager::Wait(
       return exit;
     }
     if (cancelled && cancelled()) {
-      return absl::CancelledError(absl::StrCat("wait for \"", id, "\" cancelled"));
+      return absl::CancelledError(
+          absl::StrCat("wait for \"", id, "\" cancelled"));
     }
     changed_.WaitWithTimeout(&mu_, absl::Milliseconds(200));
   }

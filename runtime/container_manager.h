@@ -54,8 +54,7 @@ class ContainerManager {
   absl::StatusOr<v1::ExitStatus> Wait(const std::string& id,
                                       const std::function<bool()>& cancelled);
   // `signal` empty: the container's stop signal.
-  absl::Status Kill(const std::string& id, const std::string& signal,
-                    bool all);
+  absl::Status Kill(const std::string& id, const std::string& signal, bool all);
   absl::Status Delete(const std::string& id, bool force);
   absl::StatusOr<v1::Container> Inspect(const std::string& id);
   std::vector<v1::Container> List(const ListFilter& filter);

@@ -20,8 +20,7 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
-absl::Status WriteAll(int fd, absl::string_view data,
-                      const std::string& path) {
+absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
   while (!data.empty()) {
     ssize_t n = write(fd, data.data(), data.size());
     if (n < 0) {
@@ -129,7 +128,8 @@ absl::Status RemoveTree(const std::string& path) {
     if (errno == ENOENT) return absl::OkStatus();
     return absl::ErrnoToStatus(errno, absl::StrCat("stat ", path));
   }
-  int rc = nftw(path.c_str(), RemoveEntry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  int rc =
+      nftw(path.c_str(), RemoveEntry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
   if (rc != 0) {
     int err = rc > 0 ? rc : errno;
     return absl::ErrnoToStatus(err, absl::StrCat("remove ", path));

@@ -79,9 +79,11 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
   InitPlan plan;
   plan.clone_flags = CloneFlags(spec);
   if (plan.clone_flags & CLONE_NEWUTS) {
-    plan.hostname = spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
+    plan.hostname =
+        spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
     plan.domainname = spec.domainname();
   }
+  plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;
   plan.merged_dir = paths.merged_dir;
   AddMounts(paths, spec.rootfs(), &plan);
 

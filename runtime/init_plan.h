@@ -51,7 +51,8 @@ struct ContainerPaths {
 struct InitPlan {
   // CLONE_NEW* flags for clone(2).
   unsigned long clone_flags = 0;
-  std::string hostname;    // empty: leave as is (host UTS namespace)
+  std::string hostname;      // empty: leave as is (host UTS namespace)
+  bool loopback_up = false;  // bring up `lo` (new network namespace)
   std::string domainname;
   std::string merged_dir;  // becomes "/" by pivot_root
   std::vector<MountStep> mounts;

@@ -10,10 +10,10 @@ constexpr char kTimeFormat[] = "%Y-%m-%d%ET%H:%M:%E9SZ";
 }  // namespace
 
 std::string FormatLogRecord(const LogRecord& record) {
-  return absl::StrCat(absl::FormatTime(kTimeFormat, record.time,
-                                       absl::UTCTimeZone()),
-                      " ", record.stream, " ", record.line_end ? "F" : "P",
-                      " ", record.content, "\n");
+  return absl::StrCat(
+      absl::FormatTime(kTimeFormat, record.time, absl::UTCTimeZone()), " ",
+      record.stream, " ", record.line_end ? "F" : "P", " ", record.content,
+      "\n");
 }
 
 bool ParseLogRecord(absl::string_view line, LogRecord* record) {

@@ -12,7 +12,8 @@ absl::StatusOr<std::vector<LogRecord>> ReadLogRecords(const std::string& path,
   if (absl::IsNotFound(data.status())) return std::vector<LogRecord>{};
   if (!data.ok()) return data.status();
   std::vector<LogRecord> records;
-  for (absl::string_view line : absl::StrSplit(*data, '\n', absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(*data, '\n', absl::SkipEmpty())) {
     LogRecord record;
     if (ParseLogRecord(line, &record) && record.time >= since) {
       records.push_back(std::move(record));

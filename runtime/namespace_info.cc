@@ -9,7 +9,7 @@
 namespace warren::runtime {
 
 std::vector<v1::NamespaceInfo> ReadNamespaces(pid_t pid) {
-  static constexpr const char* kKinds[] = {"mnt", "uts",    "ipc", "pid",
+  static constexpr const char* kKinds[] = {"mnt", "uts",  "ipc",    "pid",
                                            "net", "user", "cgroup", "time"};
   std::vector<v1::NamespaceInfo> out;
   for (const char* kind : kKinds) {

@@ -24,7 +24,8 @@ absl::StatusOr<int> Connect(const StoreLayout& layout) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat("socket path too long: ", path));
+    return absl::InvalidArgumentError(
+        absl::StrCat("socket path too long: ", path));
   }
   memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);

@@ -130,7 +130,8 @@ absl::Status ValidateResources(const v1::ResourcesSpec& r) {
   if (r.pids_limit() < 0) {
     return Invalid("spec.resources.pids_limit", "must be >= 0");
   }
-  if (r.ByteSizeLong() != 0) return NotYet("spec.resources", "the runtime core");
+  if (r.ByteSizeLong() != 0)
+    return NotYet("spec.resources", "the runtime core");
   return absl::OkStatus();
 }
 
@@ -159,7 +160,8 @@ absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
       return Invalid(absl::StrCat(field, ".destination"),
                      "must be an absolute path");
     }
-    if (m.type().empty()) return Invalid(absl::StrCat(field, ".type"), "is required");
+    if (m.type().empty())
+      return Invalid(absl::StrCat(field, ".type"), "is required");
     return NotYet("spec.mounts", "the runtime core");
   }
   if (absl::Status s = ValidateResources(spec.resources()); !s.ok()) return s;
@@ -176,7 +178,8 @@ absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
     return Invalid("spec.network.mode",
                    "MODE_HOST conflicts with a new network namespace");
   }
-  if (!spec.sysctls().empty()) return NotYet("spec.sysctls", "the runtime core");
+  if (!spec.sysctls().empty())
+    return NotYet("spec.sysctls", "the runtime core");
   for (const auto& [key, value] : spec.labels()) {
     if (key.empty() || key.size() > 253) {
       return Invalid("spec.labels", "keys must be 1-253 bytes");
@@ -187,7 +190,8 @@ absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
     }
   }
   if (!spec.stop_signal().empty()) {
-    if (absl::StatusOr<int> s = ParseSignal(spec.stop_signal(), "spec.stop_signal");
+    if (absl::StatusOr<int> s =
+            ParseSignal(spec.stop_signal(), "spec.stop_signal");
         !s.ok()) {
       return s.status();
     }

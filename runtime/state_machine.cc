@@ -7,9 +7,9 @@ namespace {
 
 absl::Status WrongState(absl::string_view op, absl::string_view id,
                         ContainerState state, absl::string_view needed) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "cannot ", op, " container \"", id, "\": it is ", StateName(state),
-      ", it must be ", needed));
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot ", op, " container \"", id, "\": it is ",
+                   StateName(state), ", it must be ", needed));
 }
 
 }  // namespace
@@ -41,13 +41,11 @@ absl::Status CanKill(absl::string_view id, ContainerState state) {
   return WrongState("kill", id, state, "created, running or paused");
 }
 
-absl::Status CanDelete(absl::string_view id, ContainerState state,
-                       bool force) {
+absl::Status CanDelete(absl::string_view id, ContainerState state, bool force) {
   if (force || state == v1::CREATED || state == v1::STOPPED) {
     return absl::OkStatus();
   }
-  return WrongState("delete", id, state,
-                    "created or stopped (or use force)");
+  return WrongState("delete", id, state, "created or stopped (or use force)");
 }
 
 absl::Status CanPause(absl::string_view id, ContainerState state) {

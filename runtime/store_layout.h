@@ -33,7 +33,8 @@ class StoreLayout {
   std::string ExitPath() const { return bundle_dir_ + "/exit.pb"; }
   std::string LogPath() const { return bundle_dir_ + "/container.log"; }
   ContainerPaths Paths() const {
-    return {bundle_dir_ + "/upper", bundle_dir_ + "/work", run_dir_ + "/rootfs"};
+    return {bundle_dir_ + "/upper", bundle_dir_ + "/work",
+            run_dir_ + "/rootfs"};
   }
 
  private:

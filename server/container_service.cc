@@ -18,8 +18,10 @@ absl::Status ValidId(const std::string& id) {
 grpc::Status ContainerService::Create(grpc::ServerContext*,
                                       const v1::CreateRequest* request,
                                       v1::CreateResponse* response) {
-  if (absl::Status s = ValidateCreate(*request); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<v1::Container> c = manager_->Create(request->id(), request->spec());
+  if (absl::Status s = ValidateCreate(*request); !s.ok())
+    return ToGrpcStatus(s);
+  absl::StatusOr<v1::Container> c =
+      manager_->Create(request->id(), request->spec());
   if (!c.ok()) return ToGrpcStatus(c.status());
   *response->mutable_container() = *std::move(c);
   return grpc::Status::OK;
@@ -94,7 +96,8 @@ grpc::Status ContainerService::Logs(
             absl::Nanoseconds(request->since().nanos());
   }
   absl::StatusOr<std::vector<runtime::LogRecord>> records =
-      runtime::ReadLogRecords(*path, static_cast<size_t>(request->tail()), since);
+      runtime::ReadLogRecords(*path, static_cast<size_t>(request->tail()),
+                              since);
   if (!records.ok()) return ToGrpcStatus(records.status());
   for (const runtime::LogRecord& r : *records) {
     v1::LogsResponse out;

@@ -9,7 +9,8 @@ absl::Status ValidateCreate(const v1::CreateRequest& request) {
   if (absl::Status s = runtime::ValidateContainerId(request.id()); !s.ok()) {
     return s;
   }
-  if (!request.has_spec()) return absl::InvalidArgumentError("spec is required");
+  if (!request.has_spec())
+    return absl::InvalidArgumentError("spec is required");
   return absl::OkStatus();
 }
 
@@ -31,7 +32,8 @@ absl::Status ValidateLogs(const v1::LogsRequest& request) {
   if (absl::Status s = runtime::ValidateContainerId(request.id()); !s.ok()) {
     return s;
   }
-  if (request.tail() < 0) return absl::InvalidArgumentError("tail: must be >= 0");
+  if (request.tail() < 0)
+    return absl::InvalidArgumentError("tail: must be >= 0");
   if (request.follow()) {
     return absl::UnimplementedError(
         "follow is not supported yet (planned with Exec and Stream)");

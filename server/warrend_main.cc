@@ -20,8 +20,8 @@
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "runtime/container_manager.h"
 #include "runtime/file_util.h"
 #include "runtime/process_monitor_control.h"
@@ -40,11 +40,11 @@ namespace warren::server {
 namespace {
 
 void Log(const std::string& line) {
-  fprintf(stderr, "%s warrend: %s\n",
-          absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                           absl::UTCTimeZone())
-              .c_str(),
-          line.c_str());
+  fprintf(
+      stderr, "%s warrend: %s\n",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())
+          .c_str(),
+      line.c_str());
 }
 
 std::string DefaultMonitorPath() {
@@ -89,8 +89,8 @@ int Main(int argc, char** argv) {
     Log(absl::StrCat("cannot start: ", s.ToString()));
     return 1;
   }
-  Log(absl::StrCat("recovered ", manager.List({}).size(),
-                   " containers from ", options.state_dir));
+  Log(absl::StrCat("recovered ", manager.List({}).size(), " containers from ",
+                   options.state_dir));
 
   if (absl::Status s = runtime::MakeDirs(DirOf(socket_path)); !s.ok()) {
     Log(absl::StrCat("cannot create socket directory: ", s.ToString()));
@@ -121,8 +121,10 @@ int Main(int argc, char** argv) {
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop, &sig);
-    Log(absl::StrCat("signal ", sig, ": shutting down (containers keep running)"));
-    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    Log(absl::StrCat("signal ", sig,
+                     ": shutting down (containers keep running)"));
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
   });
   server->Wait();
   stopper.join();

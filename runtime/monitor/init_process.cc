@@ -17,13 +17,15 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "netns/loopback.h"
 
 namespace warren::runtime {
 namespace {
 
 // Reports `what` with errno text on the status pipe and exits.
 [[noreturn]] void Fail(int status_fd, const std::string& what, int err) {
-  std::string msg = absl::StrCat("E", what, ": ", strerror(err));
+  std::string msg = err == 0 ? absl::StrCat("E", what)
+                             : absl::StrCat("E", what, ": ", strerror(err));
   ssize_t ignored = write(status_fd, msg.data(), msg.size());
   (void)ignored;
   _exit(1);
@@ -132,13 +134,19 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes) {
       setdomainname(plan.domainname.data(), plan.domainname.size()) != 0) {
     Fail(status_fd, "setdomainname", errno);
   }
+  if (plan.loopback_up) {
+    if (absl::Status s = netns::BringUpLoopback(); !s.ok()) {
+      Fail(status_fd, std::string(s.message()), 0);
+    }
+  }
   PivotRoot(plan, status_fd);
   ApplyIdentity(plan, status_fd);
 
   clearenv();
   for (const std::string& kv : plan.env) putenv(const_cast<char*>(kv.c_str()));
   std::vector<char*> argv;
-  for (const std::string& a : plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : plan.argv)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
   if (write(status_fd, "R", 1) != 1) _exit(1);

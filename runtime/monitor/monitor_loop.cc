@@ -198,8 +198,8 @@ absl::Status MonitorLoop::HandleKill(const MonitorRequest::Kill& kill) {
   if (init_exited_) {
     return absl::FailedPreconditionError("the container is not running");
   }
-  std::vector<pid_t> targets =
-      kill.all() ? ProcessesInNamespaceOf(init_pid_) : std::vector<pid_t>{init_pid_};
+  std::vector<pid_t> targets = kill.all() ? ProcessesInNamespaceOf(init_pid_)
+                                          : std::vector<pid_t>{init_pid_};
   for (pid_t pid : targets) {
     if (::kill(pid, kill.signal()) != 0 && errno != ESRCH) {
       return absl::ErrnoToStatus(errno, absl::StrCat("kill ", pid));

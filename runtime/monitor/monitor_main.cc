@@ -79,7 +79,8 @@ absl::Status AwaitInit(int status_fd) {
     if (n > 0) report.append(buf, static_cast<size_t>(n));
     if (report == "R") return absl::OkStatus();
   }
-  if (report.empty()) return absl::InternalError("container init died during setup");
+  if (report.empty())
+    return absl::InternalError("container init died during setup");
   return absl::FailedPreconditionError(
       absl::StrCat("container setup failed: ", report.substr(1)));
 }

@@ -114,7 +114,8 @@ TEST_F(BadInputTest, UnknownIdsAndDuplicates) {
   EXPECT_EQ(stub_->Delete(Ctx().get(), del, &deleted).error_code(),
             grpc::StatusCode::NOT_FOUND);
   v1::WaitResponse waited;
-  EXPECT_EQ(WaitFor("ghost", &waited).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(WaitFor("ghost", &waited).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   CreateOrDie("twice", Spec({"true"}));
   grpc::Status s = Create("twice", Spec({"true"}));

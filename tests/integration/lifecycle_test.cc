@@ -20,7 +20,8 @@ bool Exists(const std::string& path) {
   return lstat(path.c_str(), &st) == 0;
 }
 
-const v1::NamespaceInfo* FindNs(const v1::Container& c, const std::string& type) {
+const v1::NamespaceInfo* FindNs(const v1::Container& c,
+                                const std::string& type) {
   for (const auto& ns : c.namespaces()) {
     if (ns.type() == type) return &ns;
   }
@@ -78,8 +79,9 @@ TEST_F(WarrendTest, CreateStartWaitInspectListDelete) {
 }
 
 TEST_F(WarrendTest, ContainerSeesItsOwnHostnamePidAndMounts) {
-  v1::ContainerSpec spec = Spec(
-      {"sh", "-c", "hostname; echo pid=$$; cat /proc/self/mounts; echo oops >&2"});
+  v1::ContainerSpec spec =
+      Spec({"sh", "-c",
+            "hostname; echo pid=$$; cat /proc/self/mounts; echo oops >&2"});
   spec.set_hostname("box1");
   CreateOrDie("isolated", spec);
   v1::StartRequest start;
@@ -98,6 +100,21 @@ TEST_F(WarrendTest, ContainerSeesItsOwnHostnamePidAndMounts) {
   // (overlay, proc, sys, dev, dev/pts, dev/shm, dev/mqueue).
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2 + 7) << out;
   EXPECT_EQ(err, "oops\n");
+}
+
+TEST_F(WarrendTest, OwnNetworkNamespaceHasOnlyLoopbackUp) {
+  CreateOrDie("netnone",
+              Spec({"sh", "-c", "ls /sys/class/net; ip link show lo"}));
+  v1::StartRequest start;
+  start.set_id("netnone");
+  v1::StartResponse started;
+  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("netnone", &waited).ok());
+  EXPECT_EQ(waited.status().exit_code(), 0);
+  auto [out, err] = Logs("netnone");
+  EXPECT_THAT(out, ::testing::StartsWith("lo\n"));
+  EXPECT_THAT(out, HasSubstr("<LOOPBACK,UP,LOWER_UP>"));
 }
 
 TEST_F(WarrendTest, KillDeliversSignalAndWaitReportsIt) {
@@ -125,7 +142,8 @@ TEST_F(WarrendTest, KillDeliversSignalAndWaitReportsIt) {
 
 TEST_F(WarrendTest, DeleteRunningNeedsForceAndThenStopsIt) {
   v1::ContainerSpec spec = Spec({"sleep", "100"});
-  spec.mutable_stop_timeout()->set_seconds(1);  // sleep ignores SIGTERM as pid 1
+  spec.mutable_stop_timeout()->set_seconds(
+      1);  // sleep ignores SIGTERM as pid 1
   CreateOrDie("busy", spec);
   v1::StartRequest start;
   start.set_id("busy");

@@ -112,7 +112,8 @@ void WarrendTest::TearDown() {
       del.set_force(true);
       v1::DeleteResponse ignored;
       grpc::Status s = stub_->Delete(Ctx().get(), del, &ignored);
-      EXPECT_TRUE(s.ok()) << "cleanup of " << c.id() << ": " << s.error_message();
+      EXPECT_TRUE(s.ok()) << "cleanup of " << c.id() << ": "
+                          << s.error_message();
     }
   }
   stub_.reset();

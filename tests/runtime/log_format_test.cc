@@ -54,9 +54,9 @@ TEST(LogLineSplitterTest, LongLineBecomesPartialRecords) {
   LogLineSplitter split("stdout");
   std::string out;
   split.Add(std::string(LogLineSplitter::kMaxPartial, 'x'), kT, &out);
-  EXPECT_EQ(out, FormatLogRecord(
-                     {kT, "stdout", false,
-                      std::string(LogLineSplitter::kMaxPartial, 'x')}));
+  EXPECT_EQ(out,
+            FormatLogRecord({kT, "stdout", false,
+                             std::string(LogLineSplitter::kMaxPartial, 'x')}));
 }
 
 }  // namespace

@@ -34,22 +34,28 @@ const MountStep* FindMount(const InitPlan& plan, const std::string& target) {
 TEST(InitPlanTest, DefaultNamespacesAndHostname) {
   absl::StatusOr<InitPlan> plan = BuildInitPlan("web", Spec(), kPaths);
   ASSERT_TRUE(plan.ok()) << plan.status();
-  EXPECT_EQ(plan->clone_flags, static_cast<unsigned long>(
-                                   CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-                                   CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP));
+  EXPECT_EQ(plan->clone_flags,
+            static_cast<unsigned long>(CLONE_NEWNS | CLONE_NEWUTS |
+                                       CLONE_NEWIPC | CLONE_NEWPID |
+                                       CLONE_NEWNET | CLONE_NEWCGROUP));
   EXPECT_EQ(plan->hostname, "web");
+  EXPECT_TRUE(plan->loopback_up);
   EXPECT_EQ(plan->merged_dir, "/run/c/rootfs");
 }
 
 TEST(InitPlanTest, HostNamespacesAreNotCloned) {
   v1::ContainerSpec spec = Spec();
-  spec.mutable_namespaces()->mutable_pid()->set_mode(v1::NamespaceSpec::MODE_HOST);
-  spec.mutable_namespaces()->mutable_uts()->set_mode(v1::NamespaceSpec::MODE_HOST);
+  spec.mutable_namespaces()->mutable_pid()->set_mode(
+      v1::NamespaceSpec::MODE_HOST);
+  spec.mutable_namespaces()->mutable_uts()->set_mode(
+      v1::NamespaceSpec::MODE_HOST);
   spec.mutable_network()->set_mode(v1::NetworkSpec::MODE_HOST);
   absl::StatusOr<InitPlan> plan = BuildInitPlan("web", spec, kPaths);
   ASSERT_TRUE(plan.ok());
-  EXPECT_EQ(plan->clone_flags & (CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNET), 0u);
+  EXPECT_EQ(plan->clone_flags & (CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNET),
+            0u);
   EXPECT_EQ(plan->hostname, "");
+  EXPECT_FALSE(plan->loopback_up);
 }
 
 TEST(InitPlanTest, OverlayRootAndHardenedProc) {

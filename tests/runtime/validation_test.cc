@@ -97,15 +97,18 @@ INSTANTIATE_TEST_SUITE_P(
                 absl::StatusCode::kInvalidArgument, "spec.rootfs"},
         BadSpec{"no_process", [](v1::ContainerSpec* s) { s->clear_process(); },
                 absl::StatusCode::kInvalidArgument, "spec.process"},
-        BadSpec{"empty_arg0",
-                [](v1::ContainerSpec* s) { s->mutable_process()->set_args(0, ""); },
-                absl::StatusCode::kInvalidArgument, "spec.process.args"},
-        BadSpec{"env",
-                [](v1::ContainerSpec* s) { s->mutable_process()->add_env("=x"); },
-                absl::StatusCode::kInvalidArgument, "spec.process.env[0]"},
-        BadSpec{"cwd",
-                [](v1::ContainerSpec* s) { s->mutable_process()->set_cwd("tmp"); },
-                absl::StatusCode::kInvalidArgument, "spec.process.cwd"},
+        BadSpec{
+            "empty_arg0",
+            [](v1::ContainerSpec* s) { s->mutable_process()->set_args(0, ""); },
+            absl::StatusCode::kInvalidArgument, "spec.process.args"},
+        BadSpec{
+            "env",
+            [](v1::ContainerSpec* s) { s->mutable_process()->add_env("=x"); },
+            absl::StatusCode::kInvalidArgument, "spec.process.env[0]"},
+        BadSpec{
+            "cwd",
+            [](v1::ContainerSpec* s) { s->mutable_process()->set_cwd("tmp"); },
+            absl::StatusCode::kInvalidArgument, "spec.process.cwd"},
         BadSpec{"rlimit_name",
                 [](v1::ContainerSpec* s) {
                   s->mutable_process()->add_rlimits()->set_type("BOGUS");
@@ -119,7 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
                   r->set_hard(5);
                 },
                 absl::StatusCode::kInvalidArgument, "spec.process.rlimits[0]"},
-        BadSpec{"hostname", [](v1::ContainerSpec* s) { s->set_hostname("a_b"); },
+        BadSpec{"hostname",
+                [](v1::ContainerSpec* s) { s->set_hostname("a_b"); },
                 absl::StatusCode::kInvalidArgument, "spec.hostname"},
         BadSpec{"hostname_with_host_uts",
                 [](v1::ContainerSpec* s) {
@@ -133,28 +137,32 @@ INSTANTIATE_TEST_SUITE_P(
                   s->mutable_namespaces()->mutable_network()->set_mode(
                       v1::NamespaceSpec::MODE_JOIN);
                 },
-                absl::StatusCode::kInvalidArgument, "spec.namespaces.network.path"},
+                absl::StatusCode::kInvalidArgument,
+                "spec.namespaces.network.path"},
         BadSpec{"host_mount_ns",
                 [](v1::ContainerSpec* s) {
                   s->mutable_namespaces()->mutable_mount()->set_mode(
                       v1::NamespaceSpec::MODE_HOST);
                 },
                 absl::StatusCode::kInvalidArgument, "spec.namespaces.mount"},
-        BadSpec{"uid_map_without_userns",
-                [](v1::ContainerSpec* s) { s->add_uid_mappings()->set_size(1); },
-                absl::StatusCode::kInvalidArgument, "spec.uid_mappings"},
+        BadSpec{
+            "uid_map_without_userns",
+            [](v1::ContainerSpec* s) { s->add_uid_mappings()->set_size(1); },
+            absl::StatusCode::kInvalidArgument, "spec.uid_mappings"},
         BadSpec{"mount_relative",
                 [](v1::ContainerSpec* s) {
                   auto* m = s->add_mounts();
                   m->set_destination("data");
                   m->set_type("tmpfs");
                 },
-                absl::StatusCode::kInvalidArgument, "spec.mounts[0].destination"},
+                absl::StatusCode::kInvalidArgument,
+                "spec.mounts[0].destination"},
         BadSpec{"negative_pids",
                 [](v1::ContainerSpec* s) {
                   s->mutable_resources()->set_pids_limit(-1);
                 },
-                absl::StatusCode::kInvalidArgument, "spec.resources.pids_limit"},
+                absl::StatusCode::kInvalidArgument,
+                "spec.resources.pids_limit"},
         BadSpec{"stop_signal",
                 [](v1::ContainerSpec* s) { s->set_stop_signal("SIGFOO"); },
                 absl::StatusCode::kInvalidArgument, "spec.stop_signal"},
@@ -184,9 +192,10 @@ INSTANTIATE_TEST_SUITE_P(
                   s->mutable_network()->set_mode(v1::NetworkSpec::MODE_BRIDGE);
                 },
                 absl::StatusCode::kUnimplemented, "spec.network"},
-        BadSpec{"tty_later",
-                [](v1::ContainerSpec* s) { s->mutable_process()->set_tty(true); },
-                absl::StatusCode::kUnimplemented, "spec.process.tty"}),
+        BadSpec{
+            "tty_later",
+            [](v1::ContainerSpec* s) { s->mutable_process()->set_tty(true); },
+            absl::StatusCode::kUnimplemented, "spec.process.tty"}),
     [](const ::testing::TestParamInfo<BadSpec>& info) {
       return std::string(info.param.name);
     });

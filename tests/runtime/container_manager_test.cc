@@ -1,0 +1,180 @@
+// The container manager's orchestration against a fake monitor: state
+// transitions, exits learned from the watcher, nothing left behind by a
+// failed Create, and recovery of records by a new manager. No root needed.
+#include "runtime/container_manager.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/runtime/fake_monitor_control.h"
+
+namespace warren::runtime {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using warren::testing::FakeMonitorControl;
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+class ContainerManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string base =
+        std::string(getenv("TEST_TMPDIR")) + "/" +
+        ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    options_.state_dir = base + "/state";
+    options_.run_dir = base + "/run";
+    options_.kill_grace = absl::Seconds(2);
+    rootfs_ = base + "/image";
+    ASSERT_TRUE(MakeDirs(rootfs_).ok());
+    NewManager();
+  }
+
+  void NewManager() {
+    manager_.reset();
+    manager_ = std::make_unique<ContainerManager>(
+        options_, std::make_unique<FakeMonitorControl>(&fake_));
+    ASSERT_TRUE(manager_->Init().ok());
+  }
+
+  v1::ContainerSpec Spec() {
+    v1::ContainerSpec spec;
+    spec.set_rootfs(rootfs_);
+    spec.mutable_process()->add_args("true");
+    return spec;
+  }
+
+  StoreLayout Layout(const std::string& id) {
+    return StoreLayout::For(options_.state_dir, options_.run_dir, id);
+  }
+
+  RuntimeOptions options_;
+  std::string rootfs_;
+  FakeMonitorControl::State fake_;
+  std::unique_ptr<ContainerManager> manager_;
+};
+
+TEST_F(ContainerManagerTest, LifecycleThroughExit) {
+  absl::StatusOr<v1::Container> c = manager_->Create("c1", Spec());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->state(), v1::CREATED);
+  EXPECT_EQ(c->pid(), 4343);
+  EXPECT_TRUE(Exists(Layout("c1").RecordPath()));
+
+  absl::StatusOr<v1::Container> started = manager_->Start("c1");
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(started->state(), v1::RUNNING);
+  EXPECT_EQ(manager_->Start("c1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(manager_->Delete("c1", false).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  FakeMonitorControl::Exit(&fake_, Layout("c1"), 7);
+  absl::StatusOr<v1::ExitStatus> exit = manager_->Wait("c1", nullptr);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code(), 7);
+  EXPECT_EQ(manager_->Inspect("c1")->state(), v1::STOPPED);
+
+  ASSERT_TRUE(manager_->Delete("c1", false).ok());
+  EXPECT_FALSE(Exists(Layout("c1").bundle_dir()));
+  EXPECT_FALSE(Exists(Layout("c1").run_dir()));
+  EXPECT_EQ(manager_->Inspect("c1").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(ContainerManagerTest, FailedLaunchLeavesNothing) {
+  fake_.launch_status = absl::FailedPreconditionError("mount proc: EPERM");
+  absl::StatusOr<v1::Container> c = manager_->Create("c1", Spec());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(Exists(Layout("c1").bundle_dir()));
+  EXPECT_FALSE(Exists(Layout("c1").run_dir()));
+  EXPECT_TRUE(manager_->List({}).empty());
+  // The id is free again.
+  fake_.launch_status = absl::OkStatus();
+  EXPECT_TRUE(manager_->Create("c1", Spec()).ok());
+}
+
+TEST_F(ContainerManagerTest, DuplicateAndUnknownIds) {
+  ASSERT_TRUE(manager_->Create("c1", Spec()).ok());
+  EXPECT_EQ(manager_->Create("c1", Spec()).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(manager_->Start("nope").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Kill("nope", "", false).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Kill("c1", "BOGUS", false).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ContainerManagerTest, ForcedDeleteStopsWithStopSignalFirst) {
+  v1::ContainerSpec spec = Spec();
+  spec.set_stop_signal("SIGUSR1");
+  ASSERT_TRUE(manager_->Create("c1", spec).ok());
+  ASSERT_TRUE(manager_->Start("c1").ok());
+  ASSERT_TRUE(manager_->Delete("c1", true).ok());
+  absl::MutexLock lock(&fake_.mu);
+  EXPECT_THAT(fake_.calls, Contains("kill 10"));
+  EXPECT_FALSE(Exists(Layout("c1").bundle_dir()));
+}
+
+TEST_F(ContainerManagerTest, WaitHonoursCancellation) {
+  ASSERT_TRUE(manager_->Create("c1", Spec()).ok());
+  absl::StatusOr<v1::ExitStatus> exit =
+      manager_->Wait("c1", [] { return true; });
+  EXPECT_EQ(exit.status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(ContainerManagerTest, RecoveryRereadsRecordsAndExits) {
+  ASSERT_TRUE(manager_->Create("alive", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("alive").ok());
+  ASSERT_TRUE(manager_->Create("gone", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("gone").ok());
+  // A crash in the middle of a Create: a bundle without a record.
+  ASSERT_TRUE(MakeDirs(Layout("half").bundle_dir()).ok());
+  ASSERT_TRUE(MakeDirs(Layout("half").run_dir()).ok());
+  // "gone" exits while no manager runs; its exit record stays on disk.
+  manager_.reset();
+  FakeMonitorControl::Exit(&fake_, Layout("gone"), 9);
+  NewManager();
+  // The fake's watch descriptors were handed to the old manager: the new
+  // one finds no live monitor for either container and reads exit.pb.
+  absl::StatusOr<v1::Container> gone = manager_->Inspect("gone");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->state(), v1::STOPPED);
+  EXPECT_EQ(gone->exit_code(), 9);
+  absl::StatusOr<v1::Container> alive = manager_->Inspect("alive");
+  ASSERT_TRUE(alive.ok());
+  EXPECT_EQ(alive->state(), v1::STOPPED);
+  EXPECT_EQ(alive->exit_code(), 255);  // monitor gone, no exit record
+  EXPECT_FALSE(Exists(Layout("half").bundle_dir()));
+  EXPECT_FALSE(Exists(Layout("half").run_dir()));
+}
+
+TEST_F(ContainerManagerTest, ListFiltersByLabelAndState) {
+  v1::ContainerSpec web = Spec();
+  (*web.mutable_labels())["app"] = "web";
+  ASSERT_TRUE(manager_->Create("b-web", web).ok());
+  ASSERT_TRUE(manager_->Create("a-db", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("a-db").ok());
+  std::vector<v1::Container> all = manager_->List({});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id(), "a-db");  // sorted by id
+  ListFilter by_label;
+  by_label.labels["app"] = "web";
+  ASSERT_EQ(manager_->List(by_label).size(), 1u);
+  EXPECT_EQ(manager_->List(by_label)[0].id(), "b-web");
+  ListFilter running;
+  running.state = v1::RUNNING;
+  ASSERT_EQ(manager_->List(running).size(), 1u);
+  EXPECT_EQ(manager_->List(running)[0].id(), "a-db");
+}
+
+}  // namespace
+}  // namespace warren::runtime

@@ -1,0 +1,100 @@
+// A MonitorControl that starts no process: it records calls, fails on
+// request, and lets a test end a container's "process" with an exit status
+// (writing exit.pb and closing the watch descriptor, as a monitor does).
+#ifndef WARREN_TESTS_RUNTIME_FAKE_MONITOR_CONTROL_H_
+#define WARREN_TESTS_RUNTIME_FAKE_MONITOR_CONTROL_H_
+
+#include <unistd.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "runtime/file_util.h"
+#include "runtime/monitor_control.h"
+
+namespace warren::testing {
+
+class FakeMonitorControl : public runtime::MonitorControl {
+ public:
+  // Shared with the test after the manager takes ownership.
+  struct State {
+    absl::Mutex mu;
+    std::vector<std::string> calls;
+    absl::Status launch_status;
+    absl::Status start_status;
+    std::map<std::string, int> watch_write_ends;  // by bundle dir
+    std::map<std::string, runtime::StoreLayout*> layouts;
+  };
+
+  explicit FakeMonitorControl(State* state) : state_(state) {}
+
+  absl::StatusOr<runtime::MonitorLaunch> Launch(
+      const std::string& id, const runtime::StoreLayout& layout) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("launch " + id);
+    if (!state_->launch_status.ok()) return state_->launch_status;
+    int fds[2];
+    if (pipe(fds) != 0) return absl::InternalError("pipe");
+    pending_read_ends_[layout.bundle_dir()] = fds[0];
+    state_->watch_write_ends[layout.bundle_dir()] = fds[1];
+    return runtime::MonitorLaunch{4242, 4343};
+  }
+
+  absl::Status Start(const runtime::StoreLayout& layout) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("start " + layout.bundle_dir());
+    return state_->start_status;
+  }
+
+  absl::Status Kill(const runtime::StoreLayout& layout, int signal,
+                    bool all) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("kill " + std::to_string(signal) +
+                            (all ? " all" : ""));
+    auto it = state_->watch_write_ends.find(layout.bundle_dir());
+    if (it == state_->watch_write_ends.end()) {
+      return absl::UnavailableError("no monitor");
+    }
+    // The fake container dies of any signal at once.
+    v1::ExitStatus exit;
+    exit.set_exit_code(128 + signal);
+    (void)runtime::WriteProtoAtomic(layout.ExitPath(), exit);
+    close(it->second);
+    state_->watch_write_ends.erase(it);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<int> Watch(const runtime::StoreLayout& layout) override {
+    absl::MutexLock lock(&state_->mu);
+    auto it = pending_read_ends_.find(layout.bundle_dir());
+    if (it == pending_read_ends_.end()) {
+      return absl::UnavailableError("monitor gone");
+    }
+    int fd = it->second;
+    pending_read_ends_.erase(it);
+    return fd;
+  }
+
+  // Ends the container in `bundle_dir` with `code`, as its monitor would.
+  static void Exit(State* state, const runtime::StoreLayout& layout, int code) {
+    absl::MutexLock lock(&state->mu);
+    v1::ExitStatus exit;
+    exit.set_exit_code(code);
+    (void)runtime::WriteProtoAtomic(layout.ExitPath(), exit);
+    auto it = state->watch_write_ends.find(layout.bundle_dir());
+    if (it != state->watch_write_ends.end()) {
+      close(it->second);
+      state->watch_write_ends.erase(it);
+    }
+  }
+
+ private:
+  State* state_;
+  std::map<std::string, int> pending_read_ends_;
+};
+
+}  // namespace warren::testing
+
+#endif  // WARREN_TESTS_RUNTIME_FAKE_MONITOR_CONTROL_H_
