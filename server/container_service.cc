@@ -1,8 +1,10 @@
 #include "server/container_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "runtime/container_id.h"
 #include "runtime/log_reader.h"
+#include "server/log.h"
 #include "server/request_validation.h"
 #include "server/status_convert.h"
 
@@ -13,27 +15,48 @@ absl::Status ValidId(const std::string& id) {
   return runtime::ValidateContainerId(id);
 }
 
+grpc::Status NotYet(absl::string_view rpc, absl::string_view milestone) {
+  return grpc::Status(
+      grpc::StatusCode::UNIMPLEMENTED,
+      absl::StrCat(rpc, " is not implemented yet (planned with ", milestone,
+                   ")"));
+}
+
+// One log line per mutating call, so an operator can follow what agents do.
+grpc::Status Logged(absl::string_view rpc, const std::string& id,
+                    grpc::Status status) {
+  if (status.ok()) {
+    LogLine(absl::StrCat(rpc, " ", id, ": OK"));
+  } else {
+    LogLine(absl::StrCat(rpc, " ", id, ": ",
+                         StatusCodeName(status.error_code()), ": ",
+                         status.error_message()));
+  }
+  return status;
+}
+
 }  // namespace
 
 grpc::Status ContainerService::Create(grpc::ServerContext*,
                                       const v1::CreateRequest* request,
                                       v1::CreateResponse* response) {
-  if (absl::Status s = ValidateCreate(*request); !s.ok())
-    return ToGrpcStatus(s);
+  if (absl::Status s = ValidateCreate(*request); !s.ok()) {
+    return Logged("create", request->id(), ToGrpcStatus(s));
+  }
   absl::StatusOr<v1::Container> c =
       manager_->Create(request->id(), request->spec());
-  if (!c.ok()) return ToGrpcStatus(c.status());
+  if (!c.ok()) return Logged("create", request->id(), ToGrpcStatus(c.status()));
   *response->mutable_container() = *std::move(c);
-  return grpc::Status::OK;
+  return Logged("create", request->id(), grpc::Status::OK);
 }
 
 grpc::Status ContainerService::Start(grpc::ServerContext*,
                                      const v1::StartRequest* request,
                                      v1::StartResponse* response) {
   absl::StatusOr<v1::Container> c = manager_->Start(request->id());
-  if (!c.ok()) return ToGrpcStatus(c.status());
+  if (!c.ok()) return Logged("start", request->id(), ToGrpcStatus(c.status()));
   *response->mutable_container() = *std::move(c);
-  return grpc::Status::OK;
+  return Logged("start", request->id(), grpc::Status::OK);
 }
 
 grpc::Status ContainerService::Wait(grpc::ServerContext* context,
@@ -50,15 +73,20 @@ grpc::Status ContainerService::Wait(grpc::ServerContext* context,
 grpc::Status ContainerService::Kill(grpc::ServerContext*,
                                     const v1::KillRequest* request,
                                     v1::KillResponse*) {
-  if (absl::Status s = ValidateKill(*request); !s.ok()) return ToGrpcStatus(s);
-  return ToGrpcStatus(
-      manager_->Kill(request->id(), request->signal(), request->all()));
+  if (absl::Status s = ValidateKill(*request); !s.ok()) {
+    return Logged("kill", request->id(), ToGrpcStatus(s));
+  }
+  return Logged("kill", request->id(),
+                ToGrpcStatus(manager_->Kill(request->id(), request->signal(),
+                                            request->all())));
 }
 
 grpc::Status ContainerService::Delete(grpc::ServerContext*,
                                       const v1::DeleteRequest* request,
                                       v1::DeleteResponse*) {
-  return ToGrpcStatus(manager_->Delete(request->id(), request->force()));
+  return Logged(
+      "delete", request->id(),
+      ToGrpcStatus(manager_->Delete(request->id(), request->force())));
 }
 
 grpc::Status ContainerService::List(grpc::ServerContext*,
@@ -110,6 +138,47 @@ grpc::Status ContainerService::Logs(
     if (!writer->Write(out)) break;  // the client went away
   }
   return grpc::Status::OK;
+}
+
+grpc::Status ContainerService::Exec(grpc::ServerContext*,
+                                    const v1::ExecRequest*, v1::ExecResponse*) {
+  return NotYet("Exec", "Exec and Stream");
+}
+
+grpc::Status ContainerService::Stream(
+    grpc::ServerContext*,
+    grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>*) {
+  return NotYet("Stream", "Exec and Stream");
+}
+
+grpc::Status ContainerService::Events(grpc::ServerContext*,
+                                      const v1::EventsRequest*,
+                                      grpc::ServerWriter<v1::Event>*) {
+  return NotYet("Events", "the runtime core");
+}
+
+grpc::Status ContainerService::Stats(grpc::ServerContext*,
+                                     const v1::StatsRequest*,
+                                     v1::StatsResponse*) {
+  return NotYet("Stats", "the runtime core (cgroups)");
+}
+
+grpc::Status ContainerService::Pause(grpc::ServerContext*,
+                                     const v1::PauseRequest*,
+                                     v1::PauseResponse*) {
+  return NotYet("Pause", "the runtime core (cgroup freezer)");
+}
+
+grpc::Status ContainerService::Resume(grpc::ServerContext*,
+                                      const v1::ResumeRequest*,
+                                      v1::ResumeResponse*) {
+  return NotYet("Resume", "the runtime core (cgroup freezer)");
+}
+
+grpc::Status ContainerService::Update(grpc::ServerContext*,
+                                      const v1::UpdateRequest*,
+                                      v1::UpdateResponse*) {
+  return NotYet("Update", "the runtime core (cgroups)");
 }
 
 }  // namespace warren::server

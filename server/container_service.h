@@ -39,8 +39,30 @@ class ContainerService final : public v1::ContainerService::Service {
                     const v1::LogsRequest* request,
                     grpc::ServerWriter<v1::LogsResponse>* writer) override;
 
-  // Exec, Stream, Events, Stats, Pause, Resume and Update are answered with
-  // UNIMPLEMENTED by the generated base class until their issues land.
+  // Not implemented yet: each answers UNIMPLEMENTED saying which milestone
+  // brings it, so a caller can tell "not yet" from a missing server.
+  grpc::Status Exec(grpc::ServerContext* context,
+                    const v1::ExecRequest* request,
+                    v1::ExecResponse* response) override;
+  grpc::Status Stream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream)
+      override;
+  grpc::Status Events(grpc::ServerContext* context,
+                      const v1::EventsRequest* request,
+                      grpc::ServerWriter<v1::Event>* writer) override;
+  grpc::Status Stats(grpc::ServerContext* context,
+                     const v1::StatsRequest* request,
+                     v1::StatsResponse* response) override;
+  grpc::Status Pause(grpc::ServerContext* context,
+                     const v1::PauseRequest* request,
+                     v1::PauseResponse* response) override;
+  grpc::Status Resume(grpc::ServerContext* context,
+                      const v1::ResumeRequest* request,
+                      v1::ResumeResponse* response) override;
+  grpc::Status Update(grpc::ServerContext* context,
+                      const v1::UpdateRequest* request,
+                      v1::UpdateResponse* response) override;
 
  private:
   runtime::ContainerManager* manager_;

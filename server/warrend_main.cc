@@ -26,6 +26,7 @@
 #include "runtime/file_util.h"
 #include "runtime/process_monitor_control.h"
 #include "server/container_service.h"
+#include "server/log.h"
 
 ABSL_FLAG(std::string, socket, "/run/warren/warren.sock",
           "Unix socket to serve on (created with mode 0600).");
@@ -39,13 +40,7 @@ ABSL_FLAG(std::string, monitor, "",
 namespace warren::server {
 namespace {
 
-void Log(const std::string& line) {
-  fprintf(
-      stderr, "%s warrend: %s\n",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())
-          .c_str(),
-      line.c_str());
-}
+void Log(const std::string& line) { LogLine(line); }
 
 std::string DefaultMonitorPath() {
   char self[PATH_MAX];

@@ -161,8 +161,22 @@ TEST_F(BadInputTest, UnimplementedRpcsSaySo) {
   v1::StatsRequest req;
   req.set_id("x");
   v1::StatsResponse resp;
-  EXPECT_EQ(stub_->Stats(Ctx().get(), req, &resp).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  grpc::Status s = stub_->Stats(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("Stats is not implemented yet"));
+  v1::ExecRequest exec;
+  v1::ExecResponse exec_resp;
+  s = stub_->Exec(Ctx().get(), exec, &exec_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("Exec is not implemented yet"));
+}
+
+TEST_F(BadInputTest, SocketIsRootOnly) {
+  struct stat st;
+  ASSERT_EQ(stat(warrend_->socket().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_uid, 0u);
 }
 
 }  // namespace

@@ -89,6 +89,11 @@ void WarrendProcess::Stop(int signal) {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  if (signal == SIGTERM) {
+    // Graceful shutdown: warrend drains and exits 0.
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "warrend exit status " << status;
+  }
 }
 
 std::shared_ptr<grpc::Channel> WarrendProcess::NewChannel() const {

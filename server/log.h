@@ -1,0 +1,18 @@
+// warrend's log: one timestamped line per event on stderr (the quick start
+// sends it to /var/log/warrend.log).
+#ifndef WARREN_SERVER_LOG_H_
+#define WARREN_SERVER_LOG_H_
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/support/status_code_enum.h"
+
+namespace warren::server {
+
+void LogLine(absl::string_view line);
+
+// "INVALID_ARGUMENT" for grpc::StatusCode::INVALID_ARGUMENT.
+absl::string_view StatusCodeName(grpc::StatusCode code);
+
+}  // namespace warren::server
+
+#endif  // WARREN_SERVER_LOG_H_
