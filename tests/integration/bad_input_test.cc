@@ -121,8 +121,8 @@ TEST_F(BadInputTest, UnknownIdsAndDuplicates) {
   grpc::Status s = Create("twice", Spec({"true"}));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
 
+  StartOrDie("twice");
   start.set_id("twice");
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
   s = stub_->Start(Ctx().get(), start, &started);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 

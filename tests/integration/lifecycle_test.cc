@@ -43,10 +43,7 @@ TEST_F(WarrendTest, CreateStartWaitInspectListDelete) {
               "/proc/" + std::to_string(created.pid()) + "/ns/" + type);
   }
 
-  v1::StartRequest start;
-  start.set_id("exit3");
-  v1::StartResponse started;
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
+  StartOrDie("exit3");
 
   v1::WaitResponse waited;
   ASSERT_TRUE(WaitFor("exit3", &waited).ok());
@@ -84,10 +81,7 @@ TEST_F(WarrendTest, ContainerSeesItsOwnHostnamePidAndMounts) {
             "hostname; echo pid=$$; cat /proc/self/mounts; echo oops >&2"});
   spec.set_hostname("box1");
   CreateOrDie("isolated", spec);
-  v1::StartRequest start;
-  start.set_id("isolated");
-  v1::StartResponse started;
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
+  StartOrDie("isolated");
   v1::WaitResponse waited;
   ASSERT_TRUE(WaitFor("isolated", &waited).ok());
   EXPECT_EQ(waited.status().exit_code(), 0);
@@ -105,10 +99,7 @@ TEST_F(WarrendTest, ContainerSeesItsOwnHostnamePidAndMounts) {
 TEST_F(WarrendTest, OwnNetworkNamespaceHasOnlyLoopbackUp) {
   CreateOrDie("netnone",
               Spec({"sh", "-c", "ls /sys/class/net; ip link show lo"}));
-  v1::StartRequest start;
-  start.set_id("netnone");
-  v1::StartResponse started;
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
+  StartOrDie("netnone");
   v1::WaitResponse waited;
   ASSERT_TRUE(WaitFor("netnone", &waited).ok());
   EXPECT_EQ(waited.status().exit_code(), 0);
@@ -119,11 +110,8 @@ TEST_F(WarrendTest, OwnNetworkNamespaceHasOnlyLoopbackUp) {
 
 TEST_F(WarrendTest, KillDeliversSignalAndWaitReportsIt) {
   CreateOrDie("sleeper", Spec({"sleep", "100"}));
-  v1::StartRequest start;
-  start.set_id("sleeper");
-  v1::StartResponse started;
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
-  EXPECT_EQ(started.container().state(), v1::RUNNING);
+  v1::Container started = StartOrDie("sleeper");
+  EXPECT_EQ(started.state(), v1::RUNNING);
 
   v1::KillRequest kill;
   kill.set_id("sleeper");
@@ -145,11 +133,8 @@ TEST_F(WarrendTest, DeleteRunningNeedsForceAndThenStopsIt) {
   spec.mutable_stop_timeout()->set_seconds(
       1);  // sleep ignores SIGTERM as pid 1
   CreateOrDie("busy", spec);
-  v1::StartRequest start;
-  start.set_id("busy");
-  v1::StartResponse started;
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
-  pid_t monitor = started.container().monitor_pid();
+  v1::Container started = StartOrDie("busy");
+  pid_t monitor = started.monitor_pid();
 
   v1::DeleteRequest del;
   del.set_id("busy");
@@ -185,10 +170,7 @@ TEST_F(WarrendTest, StartOfMissingProgramFailsAndStops) {
 
 TEST_F(WarrendTest, RunningContainerSurvivesWarrendCrash) {
   CreateOrDie("survivor", Spec({"sh", "-c", "sleep 2; exit 5"}));
-  v1::StartRequest start;
-  start.set_id("survivor");
-  v1::StartResponse started;
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
+  StartOrDie("survivor");
 
   warrend_->Stop(SIGKILL);
   ASSERT_NO_FATAL_FAILURE(warrend_->Start());
@@ -207,10 +189,7 @@ TEST_F(WarrendTest, RunningContainerSurvivesWarrendCrash) {
 
 TEST_F(WarrendTest, ExitWhileWarrendIsDownIsReportedAfterRestart) {
   CreateOrDie("quick", Spec({"sh", "-c", "sleep 0.5; exit 9"}));
-  v1::StartRequest start;
-  start.set_id("quick");
-  v1::StartResponse started;
-  ASSERT_TRUE(stub_->Start(Ctx().get(), start, &started).ok());
+  StartOrDie("quick");
   warrend_->Stop(SIGKILL);
   sleep(2);
   ASSERT_NO_FATAL_FAILURE(warrend_->Start());

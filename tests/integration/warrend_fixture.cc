@@ -145,6 +145,16 @@ v1::Container WarrendTest::CreateOrDie(const std::string& id,
   return resp.container();
 }
 
+v1::Container WarrendTest::StartOrDie(const std::string& id) {
+  v1::StartRequest req;
+  req.set_id(id);
+  v1::StartResponse resp;
+  grpc::Status s = stub_->Start(Ctx().get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << "start " << id << ": " << s.error_code() << " "
+                      << s.error_message();
+  return resp.container();
+}
+
 grpc::Status WarrendTest::WaitFor(const std::string& id,
                                   v1::WaitResponse* response, int seconds) {
   v1::WaitRequest req;

@@ -55,6 +55,8 @@ class WarrendTest : public ::testing::Test {
   // Creates a container; fails the test if Create fails.
   v1::Container CreateOrDie(const std::string& id,
                             const v1::ContainerSpec& spec);
+  // Starts a created container; fails the test if Start fails.
+  v1::Container StartOrDie(const std::string& id);
   // Wait with a deadline (so a hang fails the test instead of blocking it).
   grpc::Status WaitFor(const std::string& id, v1::WaitResponse* response,
                        int seconds = 30);
