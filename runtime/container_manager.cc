@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "runtime/cgroup_plan.h"
 #include "runtime/container_id.h"
 #include "runtime/file_util.h"
 #include "runtime/namespace_info.h"
@@ -67,9 +68,11 @@ int StopSignal(const v1::ContainerSpec& spec) {
 }  // namespace
 
 ContainerManager::ContainerManager(RuntimeOptions options,
-                                   std::unique_ptr<MonitorControl> monitors)
+                                   std::unique_ptr<MonitorControl> monitors,
+                                   std::unique_ptr<CgroupControl> cgroups)
     : options_(std::move(options)),
       monitors_(std::move(monitors)),
+      cgroups_(std::move(cgroups)),
       watcher_([this](const std::string& id) { OnMonitorExit(id); }) {}
 
 ContainerManager::~ContainerManager() = default;
@@ -105,6 +108,7 @@ void ContainerManager::Recover(const std::string& id) {
     // container nobody knows about.
     (void)monitors_->Kill(entry->layout, SIGKILL, true);
     RemoveFiles(entry->layout);
+    (void)cgroups_->Remove(id);
     return;
   }
   Entry* e = entry.get();
@@ -181,7 +185,10 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   }
   bool launched = false;
   auto fail = [&](absl::Status status) {
-    if (launched) (void)monitors_->Kill(layout, SIGKILL, true);
+    if (launched) {
+      (void)monitors_->Kill(layout, SIGKILL, true);
+      (void)cgroups_->Remove(id);
+    }
     RemoveFiles(layout);
     absl::MutexLock lock(&mu_);
     containers_.erase(id);
@@ -331,6 +338,8 @@ absl::Status ContainerManager::StopForDelete(const std::string& id,
     if (WaitStopped(id, StopTimeout(record.spec()))) return absl::OkStatus();
   }
   (void)monitors_->Kill(layout, SIGKILL, true);
+  // Frozen processes only die once thawed.
+  if (record.state() == v1::PAUSED) (void)cgroups_->SetFrozen(id, false);
   if (WaitStopped(id, options_.kill_grace)) return absl::OkStatus();
   return absl::DeadlineExceededError(absl::StrCat(
       "container \"", id, "\" did not exit after SIGKILL; not deleted"));
@@ -363,6 +372,14 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
     }
   }
   watcher_.Remove(id);
+  if (absl::Status s = cgroups_->Remove(id); !s.ok()) {
+    absl::MutexLock lock(&mu_);
+    if (auto it = containers_.find(id); it != containers_.end()) {
+      it->second->busy = false;
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot delete container \"", id, "\": ", s.message()));
+  }
   RemoveFiles(layout);
   absl::MutexLock lock(&mu_);
   containers_.erase(id);
@@ -406,6 +423,61 @@ std::vector<v1::Container> ContainerManager::List(const ListFilter& filter) {
               return a.id() < b.id();
             });
   return out;
+}
+
+absl::StatusOr<CgroupStats> ContainerManager::Stats(const std::string& id) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::StatusOr<Entry*> e = Find(id); !e.ok()) return e.status();
+  }
+  return cgroups_->Stats(id);
+}
+
+absl::StatusOr<v1::Container> ContainerManager::SetPaused(const std::string& id,
+                                                          bool paused) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Entry*> e = Find(id);
+  if (!e.ok()) return e.status();
+  ContainerState state = (*e)->record.state();
+  absl::Status allowed = paused ? CanPause(id, state) : CanResume(id, state);
+  if (!allowed.ok()) return allowed;
+  if ((*e)->busy) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("container \"", id, "\" is being deleted"));
+  }
+  if (absl::Status s = cgroups_->SetFrozen(id, paused); !s.ok()) return s;
+  (*e)->record.set_state(paused ? v1::PAUSED : v1::RUNNING);
+  if (absl::Status s = Persist(**e); !s.ok()) return s;
+  changed_.SignalAll();
+  return (*e)->record;
+}
+
+absl::StatusOr<v1::Container> ContainerManager::Pause(const std::string& id) {
+  return SetPaused(id, true);
+}
+
+absl::StatusOr<v1::Container> ContainerManager::Resume(const std::string& id) {
+  return SetPaused(id, false);
+}
+
+absl::StatusOr<v1::Container> ContainerManager::Update(
+    const std::string& id, const v1::ResourcesSpec& resources) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Entry*> e = Find(id);
+  if (!e.ok()) return e.status();
+  ContainerState state = (*e)->record.state();
+  if (state == v1::STOPPED || (*e)->busy) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot update container \"", id, "\": it is not running"));
+  }
+  // The merged limits must make sense together (swap >= memory...).
+  v1::ResourcesSpec merged = (*e)->record.spec().resources();
+  merged.MergeFrom(resources);
+  if (absl::Status s = ValidateResources(merged); !s.ok()) return s;
+  if (absl::Status s = cgroups_->Update(id, merged); !s.ok()) return s;
+  *(*e)->record.mutable_spec()->mutable_resources() = merged;
+  if (absl::Status s = Persist(**e); !s.ok()) return s;
+  return (*e)->record;
 }
 
 absl::StatusOr<std::string> ContainerManager::LogPath(const std::string& id) {

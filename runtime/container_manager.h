@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/warren/v1/container.pb.h"
+#include "runtime/cgroup_control.h"
 #include "runtime/exit_watcher.h"
 #include "runtime/monitor_control.h"
 #include "runtime/store_layout.h"
@@ -40,7 +41,8 @@ struct ListFilter {
 class ContainerManager {
  public:
   ContainerManager(RuntimeOptions options,
-                   std::unique_ptr<MonitorControl> monitors);
+                   std::unique_ptr<MonitorControl> monitors,
+                   std::unique_ptr<CgroupControl> cgroups);
   ~ContainerManager();
 
   // Creates the directories and recovers every container found in them.
@@ -58,6 +60,15 @@ class ContainerManager {
   absl::Status Delete(const std::string& id, bool force);
   absl::StatusOr<v1::Container> Inspect(const std::string& id);
   std::vector<v1::Container> List(const ListFilter& filter);
+  // Resource usage from the container's cgroup (any state until Delete).
+  absl::StatusOr<CgroupStats> Stats(const std::string& id);
+  // Freezes / thaws every process of a RUNNING / PAUSED container.
+  absl::StatusOr<v1::Container> Pause(const std::string& id);
+  absl::StatusOr<v1::Container> Resume(const std::string& id);
+  // Applies the non-zero fields of `resources` to a live container and
+  // records them in its spec.
+  absl::StatusOr<v1::Container> Update(const std::string& id,
+                                       const v1::ResourcesSpec& resources);
   // The container's log file (for Logs).
   absl::StatusOr<std::string> LogPath(const std::string& id);
 
@@ -83,9 +94,12 @@ class ContainerManager {
                              const StoreLayout& layout);
   void Recover(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFiles(const StoreLayout& layout);
+  // Pause and Resume: freeze or thaw, then record the new state.
+  absl::StatusOr<v1::Container> SetPaused(const std::string& id, bool paused);
 
   RuntimeOptions options_;
   std::unique_ptr<MonitorControl> monitors_;
+  std::unique_ptr<CgroupControl> cgroups_;
   absl::Mutex mu_;
   absl::CondVar changed_;
   absl::flat_hash_map<std::string, std::unique_ptr<Entry>> containers_

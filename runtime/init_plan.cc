@@ -36,7 +36,6 @@ unsigned long CloneFlags(const v1::ContainerSpec& spec) {
   if (IsNew(n.ipc(), true)) flags |= CLONE_NEWIPC;
   if (IsNew(n.pid(), true)) flags |= CLONE_NEWPID;
   if (IsNew(n.network(), !host_network)) flags |= CLONE_NEWNET;
-  if (IsNew(n.cgroup(), true)) flags |= CLONE_NEWCGROUP;
   return flags;
 }
 
@@ -84,6 +83,7 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
     plan.domainname = spec.domainname();
   }
   plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;
+  plan.new_cgroup_ns = IsNew(spec.namespaces().cgroup(), true);
   plan.merged_dir = paths.merged_dir;
   AddMounts(paths, spec.rootfs(), &plan);
 

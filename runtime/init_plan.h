@@ -53,6 +53,9 @@ struct InitPlan {
   unsigned long clone_flags = 0;
   std::string hostname;      // empty: leave as is (host UTS namespace)
   bool loopback_up = false;  // bring up `lo` (new network namespace)
+  // unshare(CLONE_NEWCGROUP) once the monitor has moved the init into the
+  // container's cgroup, so the container sees that cgroup as its root.
+  bool new_cgroup_ns = false;
   std::string domainname;
   std::string merged_dir;  // becomes "/" by pivot_root
   std::vector<MountStep> mounts;

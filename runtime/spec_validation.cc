@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/cgroup_plan.h"
 #include "runtime/rlimits.h"
 #include "runtime/signals.h"
 
@@ -114,24 +115,6 @@ absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
   if (spec.has_time_offsets()) {
     return Invalid("spec.time_offsets", "requires a new time namespace");
   }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateResources(const v1::ResourcesSpec& r) {
-  if (r.memory_limit_bytes() < 0) {
-    return Invalid("spec.resources.memory_limit_bytes", "must be >= 0");
-  }
-  if (r.memory_swap_limit_bytes() < -1) {
-    return Invalid("spec.resources.memory_swap_limit_bytes", "must be >= -1");
-  }
-  if (r.cpu_quota_us() < 0) {
-    return Invalid("spec.resources.cpu_quota_us", "must be >= 0");
-  }
-  if (r.pids_limit() < 0) {
-    return Invalid("spec.resources.pids_limit", "must be >= 0");
-  }
-  if (r.ByteSizeLong() != 0)
-    return NotYet("spec.resources", "the runtime core");
   return absl::OkStatus();
 }
 

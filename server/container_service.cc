@@ -158,27 +158,46 @@ grpc::Status ContainerService::Events(grpc::ServerContext*,
 }
 
 grpc::Status ContainerService::Stats(grpc::ServerContext*,
-                                     const v1::StatsRequest*,
-                                     v1::StatsResponse*) {
-  return NotYet("Stats", "the runtime core (cgroups)");
+                                     const v1::StatsRequest* request,
+                                     v1::StatsResponse* response) {
+  absl::StatusOr<runtime::CgroupStats> stats = manager_->Stats(request->id());
+  if (!stats.ok()) return ToGrpcStatus(stats.status());
+  response->set_cpu_usage_ns(stats->cpu_usage_ns);
+  response->set_memory_usage_bytes(stats->memory_usage_bytes);
+  response->set_memory_peak_bytes(stats->memory_peak_bytes);
+  response->set_memory_limit_bytes(stats->memory_limit_bytes);
+  response->set_pids_current(stats->pids_current);
+  response->set_pids_limit(stats->pids_limit);
+  return grpc::Status::OK;
 }
 
 grpc::Status ContainerService::Pause(grpc::ServerContext*,
-                                     const v1::PauseRequest*,
+                                     const v1::PauseRequest* request,
                                      v1::PauseResponse*) {
-  return NotYet("Pause", "the runtime core (cgroup freezer)");
+  return Logged("pause", request->id(),
+                ToGrpcStatus(manager_->Pause(request->id()).status()));
 }
 
 grpc::Status ContainerService::Resume(grpc::ServerContext*,
-                                      const v1::ResumeRequest*,
+                                      const v1::ResumeRequest* request,
                                       v1::ResumeResponse*) {
-  return NotYet("Resume", "the runtime core (cgroup freezer)");
+  return Logged("resume", request->id(),
+                ToGrpcStatus(manager_->Resume(request->id()).status()));
 }
 
 grpc::Status ContainerService::Update(grpc::ServerContext*,
-                                      const v1::UpdateRequest*,
-                                      v1::UpdateResponse*) {
-  return NotYet("Update", "the runtime core (cgroups)");
+                                      const v1::UpdateRequest* request,
+                                      v1::UpdateResponse* response) {
+  if (!request->has_resources()) {
+    return Logged("update", request->id(),
+                  grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "resources is required"));
+  }
+  absl::StatusOr<v1::Container> c =
+      manager_->Update(request->id(), request->resources());
+  if (!c.ok()) return Logged("update", request->id(), ToGrpcStatus(c.status()));
+  *response->mutable_container() = *std::move(c);
+  return Logged("update", request->id(), grpc::Status::OK);
 }
 
 }  // namespace warren::server

@@ -39,18 +39,6 @@ class ContainerService final : public v1::ContainerService::Service {
                     const v1::LogsRequest* request,
                     grpc::ServerWriter<v1::LogsResponse>* writer) override;
 
-  // Not implemented yet: each answers UNIMPLEMENTED saying which milestone
-  // brings it, so a caller can tell "not yet" from a missing server.
-  grpc::Status Exec(grpc::ServerContext* context,
-                    const v1::ExecRequest* request,
-                    v1::ExecResponse* response) override;
-  grpc::Status Stream(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream)
-      override;
-  grpc::Status Events(grpc::ServerContext* context,
-                      const v1::EventsRequest* request,
-                      grpc::ServerWriter<v1::Event>* writer) override;
   grpc::Status Stats(grpc::ServerContext* context,
                      const v1::StatsRequest* request,
                      v1::StatsResponse* response) override;
@@ -63,6 +51,19 @@ class ContainerService final : public v1::ContainerService::Service {
   grpc::Status Update(grpc::ServerContext* context,
                       const v1::UpdateRequest* request,
                       v1::UpdateResponse* response) override;
+
+  // Not implemented yet: each answers UNIMPLEMENTED saying which milestone
+  // brings it, so a caller can tell "not yet" from a missing server.
+  grpc::Status Exec(grpc::ServerContext* context,
+                    const v1::ExecRequest* request,
+                    v1::ExecResponse* response) override;
+  grpc::Status Stream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream)
+      override;
+  grpc::Status Events(grpc::ServerContext* context,
+                      const v1::EventsRequest* request,
+                      grpc::ServerWriter<v1::Event>* writer) override;
 
  private:
   runtime::ContainerManager* manager_;

@@ -22,6 +22,8 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "runtime/cgroup_control.h"
+#include "runtime/cgroup_system.h"
 #include "runtime/container_manager.h"
 #include "runtime/file_util.h"
 #include "runtime/process_monitor_control.h"
@@ -78,8 +80,16 @@ int Main(int argc, char** argv) {
   runtime::RuntimeOptions options;
   options.state_dir = absl::GetFlag(FLAGS_state_dir);
   options.run_dir = absl::GetFlag(FLAGS_run_dir);
+  absl::StatusOr<runtime::CgroupSystem> cgroups =
+      runtime::CgroupSystem::Detect();
+  if (!cgroups.ok()) {
+    Log(absl::StrCat("cannot start: ", cgroups.status().ToString()));
+    return 1;
+  }
+  Log(absl::StrCat("cgroups: ", cgroups->Mode()));
   runtime::ContainerManager manager(
-      options, std::make_unique<runtime::ProcessMonitorControl>(monitor));
+      options, std::make_unique<runtime::ProcessMonitorControl>(monitor),
+      std::make_unique<runtime::SystemCgroupControl>(*cgroups));
   if (absl::Status s = manager.Init(); !s.ok()) {
     Log(absl::StrCat("cannot start: ", s.ToString()));
     return 1;

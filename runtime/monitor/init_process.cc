@@ -124,6 +124,11 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 
   int status_fd = pipes.status_fd;
+  char ready = 0;
+  if (read(pipes.cgroup_fd, &ready, 1) != 1) _exit(1);  // monitor gave up
+  if (plan.new_cgroup_ns && unshare(CLONE_NEWCGROUP) != 0) {
+    Fail(status_fd, "unshare cgroup namespace", errno);
+  }
   SetupStdio(pipes, status_fd);
   ApplyMounts(plan, status_fd);
   if (!plan.hostname.empty() &&

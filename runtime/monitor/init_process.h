@@ -13,6 +13,7 @@ struct InitPipes {
   int stdin_fd = -1;     // becomes fd 0
   int stdout_fd = -1;    // becomes fd 1
   int stderr_fd = -1;    // becomes fd 2
+  int cgroup_fd = -1;    // init blocks reading one byte: it is in its cgroup
   int status_fd = -1;    // init writes "R" when set up, or "E<message>"
   int start_fd = -1;     // init blocks reading one byte: the Start signal
   int exec_err_fd = -1;  // close-on-exec; init writes the execve error here

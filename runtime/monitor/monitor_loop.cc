@@ -1,6 +1,5 @@
 #include "runtime/monitor/monitor_loop.h"
 
-#include <dirent.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,34 +27,14 @@ namespace {
 // pipes open).
 constexpr int kDrainTimeoutMs = 500;
 
-ino_t PidNamespaceInode(pid_t pid) {
-  struct stat st;
-  std::string path = absl::StrCat("/proc/", pid, "/ns/pid");
-  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
-// Every process in the init's PID namespace (the init's namespace must not
-// be the monitor's own, or this would signal the host).
-std::vector<pid_t> ProcessesInNamespaceOf(pid_t init_pid) {
-  std::vector<pid_t> pids;
-  ino_t target = PidNamespaceInode(init_pid);
-  if (target == 0 || target == PidNamespaceInode(getpid())) return {init_pid};
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return {init_pid};
-  while (dirent* e = readdir(dir)) {
-    pid_t pid = 0;
-    if (absl::SimpleAtoi(e->d_name, &pid) && PidNamespaceInode(pid) == target) {
-      pids.push_back(pid);
-    }
-  }
-  closedir(dir);
-  return pids;
-}
-
 }  // namespace
 
-MonitorLoop::MonitorLoop(pid_t init_pid, MonitorFds fds, std::string exit_path)
-    : init_pid_(init_pid), fds_(fds), exit_path_(std::move(exit_path)) {}
+MonitorLoop::MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup,
+                         MonitorFds fds, std::string exit_path)
+    : init_pid_(init_pid),
+      cgroup_(cgroup),
+      fds_(fds),
+      exit_path_(std::move(exit_path)) {}
 
 absl::Status MonitorLoop::Run() {
   absl::Time drain_deadline = absl::InfiniteFuture();
@@ -93,6 +72,7 @@ absl::Status MonitorLoop::Run() {
   stdout_lines_.Flush(absl::Now(), &tail);
   stderr_lines_.Flush(absl::Now(), &tail);
   WriteLog(tail);
+  exit_.set_oom_killed(cgroup_->OomKilled());
   // The exit record is written before the control socket closes: warrend
   // learns of the exit from the closed socket and then reads the record.
   absl::Status status = WriteProtoAtomic(exit_path_, exit_);
@@ -198,8 +178,12 @@ absl::Status MonitorLoop::HandleKill(const MonitorRequest::Kill& kill) {
   if (init_exited_) {
     return absl::FailedPreconditionError("the container is not running");
   }
-  std::vector<pid_t> targets = kill.all() ? ProcessesInNamespaceOf(init_pid_)
-                                          : std::vector<pid_t>{init_pid_};
+  std::vector<pid_t> targets{init_pid_};
+  if (kill.all()) {
+    for (pid_t pid : cgroup_->Processes()) {
+      if (pid != init_pid_) targets.push_back(pid);
+    }
+  }
   for (pid_t pid : targets) {
     if (::kill(pid, kill.signal()) != 0 && errno != ESRCH) {
       return absl::ErrnoToStatus(errno, absl::StrCat("kill ", pid));

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "proto/warren/v1/container.pb.h"
+#include "runtime/container_cgroup.h"
 #include "runtime/log_format.h"
 #include "runtime/monitor/monitor.pb.h"
 
@@ -30,7 +31,10 @@ struct MonitorFds {
 
 class MonitorLoop {
  public:
-  MonitorLoop(pid_t init_pid, MonitorFds fds, std::string exit_path);
+  // `cgroup` (not owned) lists the container's processes for Kill(all) and
+  // tells whether the OOM killer struck.
+  MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup, MonitorFds fds,
+              std::string exit_path);
 
   // Runs until the init has exited and its output is drained, then writes
   // the exit record. Returns the status of writing it.
@@ -45,6 +49,7 @@ class MonitorLoop {
   void WriteLog(const std::string& records);
 
   pid_t init_pid_;
+  const ContainerCgroup* cgroup_;
   MonitorFds fds_;
   std::string exit_path_;
   std::vector<int> conns_;

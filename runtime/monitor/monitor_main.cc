@@ -24,6 +24,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "proto/warren/v1/spec.pb.h"
+#include "runtime/cgroup_system.h"
+#include "runtime/container_cgroup.h"
 #include "runtime/file_util.h"
 #include "runtime/init_plan.h"
 #include "runtime/monitor/init_process.h"
@@ -125,8 +127,24 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
-  int out[2], err[2], status[2], start[2], exec_err[2];
-  if (Pipe(out) || Pipe(err) || Pipe(status) || Pipe(start) || Pipe(exec_err)) {
+  absl::StatusOr<CgroupSystem> cgroups = CgroupSystem::Detect();
+  if (!cgroups.ok()) {
+    Report(cgroups.status(), 0);
+    return 1;
+  }
+  ContainerCgroup cgroup(*cgroups, ContainerCgroup::PathFor(id));
+  absl::Status limited = cgroup.Create();
+  if (limited.ok()) limited = cgroup.Apply(spec.resources());
+  if (!limited.ok()) {
+    (void)cgroup.Remove();
+    Report(limited, 0);
+    return 1;
+  }
+
+  int out[2], err[2], cg[2], status[2], start[2], exec_err[2];
+  if (Pipe(out) || Pipe(err) || Pipe(cg) || Pipe(status) || Pipe(start) ||
+      Pipe(exec_err)) {
+    (void)cgroup.Remove();
     Report(absl::ErrnoToStatus(errno, "pipe"), 0);
     return 1;
   }
@@ -139,6 +157,7 @@ int Main(int argc, char** argv) {
   pid_t init_pid = static_cast<pid_t>(
       syscall(SYS_clone, plan->clone_flags | SIGCHLD, 0, 0, 0, 0));
   if (init_pid < 0) {
+    (void)cgroup.Remove();
     Report(absl::ErrnoToStatus(errno, "clone container init"), 0);
     return 1;
   }
@@ -147,14 +166,23 @@ int Main(int argc, char** argv) {
     close(kReadyFd);
     // O_CLOEXEC pipes survive dup2 as plain fds 0-2; the others close at
     // exec, which is what the init relies on for exec_err.
-    RunInit(*plan, InitPipes{devnull, out[1], err[1], status[1], start[0],
-                             exec_err[1]});
+    RunInit(*plan, InitPipes{devnull, out[1], err[1], cg[0], status[1],
+                             start[0], exec_err[1]});
   }
-  for (int fd : {out[1], err[1], status[1], start[0], exec_err[1]}) close(fd);
+  for (int fd : {out[1], err[1], cg[0], status[1], start[0], exec_err[1]}) {
+    close(fd);
+  }
+  // The init waits for this before it does anything, so all its setup and
+  // every process it starts are accounted and limited.
+  absl::Status joined = cgroup.AddProcess(init_pid);
+  if (joined.ok() && write(cg[1], "C", 1) != 1) {
+    joined = absl::ErrnoToStatus(errno, "release init after cgroup join");
+  }
+  close(cg[1]);
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   fcntl(err[0], F_SETFL, O_NONBLOCK);
 
-  absl::Status setup = AwaitInit(status[0]);
+  absl::Status setup = joined.ok() ? AwaitInit(status[0]) : joined;
   close(status[0]);
   absl::StatusOr<int> listen_fd =
       setup.ok() ? Listen(MonitorSocketPath(layout.run_dir()))
@@ -162,12 +190,13 @@ int Main(int argc, char** argv) {
   if (!listen_fd.ok()) {
     kill(init_pid, SIGKILL);
     waitpid(init_pid, nullptr, 0);
+    (void)cgroup.Remove();
     Report(listen_fd.status(), 0);
     return 1;
   }
   Report(absl::OkStatus(), init_pid);
 
-  MonitorLoop loop(init_pid,
+  MonitorLoop loop(init_pid, &cgroup,
                    MonitorFds{*listen_fd, signal_fd, out[0], err[0], start[1],
                               exec_err[0], log_fd},
                    layout.ExitPath());

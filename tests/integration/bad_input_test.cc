@@ -90,10 +90,11 @@ TEST_F(BadInputTest, MissingOrMalformedFieldsNameTheField) {
 
 TEST_F(BadInputTest, NotYetSupportedFeaturesSayUnimplemented) {
   v1::ContainerSpec spec = Spec({"true"});
-  spec.mutable_resources()->set_memory_limit_bytes(64 << 20);
+  spec.mutable_namespaces()->mutable_user()->set_mode(
+      v1::NamespaceSpec::MODE_NEW);
   grpc::Status s = Create("later", spec);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(s.error_message(), HasSubstr("spec.resources"));
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.namespaces.user"));
   ExpectNothingLeft();
 }
 
@@ -158,12 +159,14 @@ TEST_F(BadInputTest, FailedSetupLeavesNothingBehind) {
 }
 
 TEST_F(BadInputTest, UnimplementedRpcsSaySo) {
-  v1::StatsRequest req;
-  req.set_id("x");
-  v1::StatsResponse resp;
-  grpc::Status s = stub_->Stats(Ctx().get(), req, &resp);
+  v1::EventsRequest req;
+  auto ctx = Ctx();
+  auto reader = stub_->Events(ctx.get(), req);
+  v1::Event event;
+  EXPECT_FALSE(reader->Read(&event));
+  grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(s.error_message(), HasSubstr("Stats is not implemented yet"));
+  EXPECT_THAT(s.error_message(), HasSubstr("Events is not implemented yet"));
   v1::ExecRequest exec;
   v1::ExecResponse exec_resp;
   s = stub_->Exec(Ctx().get(), exec, &exec_resp);

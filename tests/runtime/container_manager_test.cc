@@ -16,6 +16,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using warren::testing::FakeCgroupControl;
 using warren::testing::FakeMonitorControl;
 
 bool Exists(const std::string& path) {
@@ -40,7 +41,8 @@ class ContainerManagerTest : public ::testing::Test {
   void NewManager() {
     manager_.reset();
     manager_ = std::make_unique<ContainerManager>(
-        options_, std::make_unique<FakeMonitorControl>(&fake_));
+        options_, std::make_unique<FakeMonitorControl>(&fake_),
+        std::make_unique<FakeCgroupControl>(&cgroups_));
     ASSERT_TRUE(manager_->Init().ok());
   }
 
@@ -58,6 +60,7 @@ class ContainerManagerTest : public ::testing::Test {
   RuntimeOptions options_;
   std::string rootfs_;
   FakeMonitorControl::State fake_;
+  FakeCgroupControl::State cgroups_;
   std::unique_ptr<ContainerManager> manager_;
 };
 
@@ -155,6 +158,43 @@ TEST_F(ContainerManagerTest, RecoveryRereadsRecordsAndExits) {
   EXPECT_EQ(alive->exit_code(), 255);  // monitor gone, no exit record
   EXPECT_FALSE(Exists(Layout("half").bundle_dir()));
   EXPECT_FALSE(Exists(Layout("half").run_dir()));
+}
+
+TEST_F(ContainerManagerTest, PauseResumeUpdateAndCgroupRemoval) {
+  ASSERT_TRUE(manager_->Create("c1", Spec()).ok());
+  EXPECT_EQ(manager_->Pause("c1").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // not running yet
+  ASSERT_TRUE(manager_->Start("c1").ok());
+  absl::StatusOr<v1::Container> paused = manager_->Pause("c1");
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_EQ(paused->state(), v1::PAUSED);
+  EXPECT_EQ(manager_->Pause("c1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(manager_->Resume("c1").ok());
+  EXPECT_EQ(manager_->Inspect("c1")->state(), v1::RUNNING);
+
+  v1::ResourcesSpec more;
+  more.set_memory_limit_bytes(64 << 20);
+  absl::StatusOr<v1::Container> updated = manager_->Update("c1", more);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->spec().resources().memory_limit_bytes(), 64 << 20);
+  EXPECT_EQ(manager_->Stats("c1")->memory_limit_bytes, 64u << 20);
+  v1::ResourcesSpec bad;
+  bad.set_memory_swap_limit_bytes(32 << 20);  // below the memory limit
+  EXPECT_EQ(manager_->Update("c1", bad).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // A cgroup that cannot be removed keeps the container (and says why).
+  cgroups_.remove_status = absl::UnavailableError("rmdir: busy");
+  EXPECT_EQ(manager_->Delete("c1", true).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(manager_->Inspect("c1").ok());
+  cgroups_.remove_status = absl::OkStatus();
+  ASSERT_TRUE(manager_->Delete("c1", true).ok());
+  absl::MutexLock lock(&cgroups_.mu);
+  EXPECT_THAT(cgroups_.calls,
+              ::testing::ElementsAre("freeze c1", "thaw c1", "update c1",
+                                     "remove c1", "remove c1"));
 }
 
 TEST_F(ContainerManagerTest, ListFiltersByLabelAndState) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "runtime/cgroup_control.h"
 #include "runtime/file_util.h"
 #include "runtime/monitor_control.h"
 
@@ -93,6 +94,45 @@ class FakeMonitorControl : public runtime::MonitorControl {
  private:
   State* state_;
   std::map<std::string, int> pending_read_ends_;
+};
+
+// A CgroupControl that records calls and keeps "limits" in memory.
+class FakeCgroupControl : public runtime::CgroupControl {
+ public:
+  struct State {
+    absl::Mutex mu;
+    std::vector<std::string> calls;
+    std::map<std::string, v1::ResourcesSpec> limits;
+    absl::Status remove_status;
+  };
+  explicit FakeCgroupControl(State* state) : state_(state) {}
+
+  absl::StatusOr<runtime::CgroupStats> Stats(const std::string& id) override {
+    absl::MutexLock lock(&state_->mu);
+    runtime::CgroupStats stats;
+    stats.memory_limit_bytes = state_->limits[id].memory_limit_bytes();
+    return stats;
+  }
+  absl::Status SetFrozen(const std::string& id, bool frozen) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back((frozen ? "freeze " : "thaw ") + id);
+    return absl::OkStatus();
+  }
+  absl::Status Update(const std::string& id,
+                      const v1::ResourcesSpec& resources) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("update " + id);
+    state_->limits[id] = resources;
+    return absl::OkStatus();
+  }
+  absl::Status Remove(const std::string& id) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("remove " + id);
+    return state_->remove_status;
+  }
+
+ private:
+  State* state_;
 };
 
 }  // namespace warren::testing

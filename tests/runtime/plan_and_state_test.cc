@@ -34,10 +34,11 @@ const MountStep* FindMount(const InitPlan& plan, const std::string& target) {
 TEST(InitPlanTest, DefaultNamespacesAndHostname) {
   absl::StatusOr<InitPlan> plan = BuildInitPlan("web", Spec(), kPaths);
   ASSERT_TRUE(plan.ok()) << plan.status();
-  EXPECT_EQ(plan->clone_flags,
-            static_cast<unsigned long>(CLONE_NEWNS | CLONE_NEWUTS |
-                                       CLONE_NEWIPC | CLONE_NEWPID |
-                                       CLONE_NEWNET | CLONE_NEWCGROUP));
+  EXPECT_EQ(plan->clone_flags, static_cast<unsigned long>(
+                                   CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                                   CLONE_NEWPID | CLONE_NEWNET));
+  // The cgroup namespace is unshared by the init once it is in its cgroup.
+  EXPECT_TRUE(plan->new_cgroup_ns);
   EXPECT_EQ(plan->hostname, "web");
   EXPECT_TRUE(plan->loopback_up);
   EXPECT_EQ(plan->merged_dir, "/run/c/rootfs");

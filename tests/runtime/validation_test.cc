@@ -87,118 +87,218 @@ TEST_P(SpecValidationBadTest, NamesTheField) {
   EXPECT_THAT(std::string(s.message()), HasSubstr(GetParam().field)) << s;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, SpecValidationBadTest,
-    ::testing::Values(
-        BadSpec{"no_rootfs", [](v1::ContainerSpec* s) { s->clear_rootfs(); },
-                absl::StatusCode::kInvalidArgument, "spec.rootfs"},
-        BadSpec{"relative_rootfs",
-                [](v1::ContainerSpec* s) { s->set_rootfs("img"); },
-                absl::StatusCode::kInvalidArgument, "spec.rootfs"},
-        BadSpec{"no_process", [](v1::ContainerSpec* s) { s->clear_process(); },
-                absl::StatusCode::kInvalidArgument, "spec.process"},
-        BadSpec{
-            "empty_arg0",
-            [](v1::ContainerSpec* s) { s->mutable_process()->set_args(0, ""); },
-            absl::StatusCode::kInvalidArgument, "spec.process.args"},
-        BadSpec{
-            "env",
-            [](v1::ContainerSpec* s) { s->mutable_process()->add_env("=x"); },
-            absl::StatusCode::kInvalidArgument, "spec.process.env[0]"},
-        BadSpec{
-            "cwd",
-            [](v1::ContainerSpec* s) { s->mutable_process()->set_cwd("tmp"); },
-            absl::StatusCode::kInvalidArgument, "spec.process.cwd"},
-        BadSpec{"rlimit_name",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_process()->add_rlimits()->set_type("BOGUS");
-                },
-                absl::StatusCode::kInvalidArgument, "spec.process.rlimits[0]"},
-        BadSpec{"rlimit_soft_over_hard",
-                [](v1::ContainerSpec* s) {
-                  auto* r = s->mutable_process()->add_rlimits();
-                  r->set_type("NOFILE");
-                  r->set_soft(10);
-                  r->set_hard(5);
-                },
-                absl::StatusCode::kInvalidArgument, "spec.process.rlimits[0]"},
-        BadSpec{"hostname",
-                [](v1::ContainerSpec* s) { s->set_hostname("a_b"); },
-                absl::StatusCode::kInvalidArgument, "spec.hostname"},
-        BadSpec{"hostname_with_host_uts",
-                [](v1::ContainerSpec* s) {
-                  s->set_hostname("box");
-                  s->mutable_namespaces()->mutable_uts()->set_mode(
-                      v1::NamespaceSpec::MODE_HOST);
-                },
-                absl::StatusCode::kInvalidArgument, "spec.hostname"},
-        BadSpec{"join_without_path",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_namespaces()->mutable_network()->set_mode(
-                      v1::NamespaceSpec::MODE_JOIN);
-                },
-                absl::StatusCode::kInvalidArgument,
-                "spec.namespaces.network.path"},
-        BadSpec{"host_mount_ns",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_namespaces()->mutable_mount()->set_mode(
-                      v1::NamespaceSpec::MODE_HOST);
-                },
-                absl::StatusCode::kInvalidArgument, "spec.namespaces.mount"},
-        BadSpec{
-            "uid_map_without_userns",
-            [](v1::ContainerSpec* s) { s->add_uid_mappings()->set_size(1); },
-            absl::StatusCode::kInvalidArgument, "spec.uid_mappings"},
-        BadSpec{"mount_relative",
-                [](v1::ContainerSpec* s) {
-                  auto* m = s->add_mounts();
-                  m->set_destination("data");
-                  m->set_type("tmpfs");
-                },
-                absl::StatusCode::kInvalidArgument,
-                "spec.mounts[0].destination"},
-        BadSpec{"negative_pids",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_resources()->set_pids_limit(-1);
-                },
-                absl::StatusCode::kInvalidArgument,
-                "spec.resources.pids_limit"},
-        BadSpec{"stop_signal",
-                [](v1::ContainerSpec* s) { s->set_stop_signal("SIGFOO"); },
-                absl::StatusCode::kInvalidArgument, "spec.stop_signal"},
-        BadSpec{"stop_timeout",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_stop_timeout()->set_seconds(-1);
-                },
-                absl::StatusCode::kInvalidArgument, "spec.stop_timeout"},
-        BadSpec{"label_value",
-                [](v1::ContainerSpec* s) {
-                  (*s->mutable_labels())["k"] = std::string(5000, 'v');
-                },
-                absl::StatusCode::kInvalidArgument, "spec.labels[k]"},
-        BadSpec{"user_ns_later",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_namespaces()->mutable_user()->set_mode(
-                      v1::NamespaceSpec::MODE_NEW);
-                },
-                absl::StatusCode::kUnimplemented, "spec.namespaces.user"},
-        BadSpec{"memory_later",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_resources()->set_memory_limit_bytes(1 << 20);
-                },
-                absl::StatusCode::kUnimplemented, "spec.resources"},
-        BadSpec{"bridge_later",
-                [](v1::ContainerSpec* s) {
-                  s->mutable_network()->set_mode(v1::NetworkSpec::MODE_BRIDGE);
-                },
-                absl::StatusCode::kUnimplemented, "spec.network"},
-        BadSpec{
-            "tty_later",
-            [](v1::ContainerSpec* s) { s->mutable_process()->set_tty(true); },
-            absl::StatusCode::kUnimplemented, "spec.process.tty"}),
-    [](const ::testing::TestParamInfo<BadSpec>& info) {
-      return std::string(info.param.name);
-    });
+INSTANTIATE_TEST_SUITE_P(All, SpecValidationBadTest,
+                         ::
+                             testing::
+                                 Values(
+                                     BadSpec{"no_rootfs",
+                                             [](v1::ContainerSpec* s) {
+                                               s->clear_rootfs();
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.rootfs"},
+                                     BadSpec{"relative_rootfs",
+                                             [](v1::ContainerSpec* s) {
+                                               s->set_rootfs("img");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.rootfs"},
+                                     BadSpec{"no_process",
+                                             [](v1::ContainerSpec* s) {
+                                               s->clear_process();
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.process"},
+                                     BadSpec{"empty_arg0",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_process()->set_args(
+                                                   0, "");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.process.args"},
+                                     BadSpec{"env",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_process()->add_env(
+                                                   "=x");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.process.env[0]"},
+                                     BadSpec{"cwd",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_process()->set_cwd(
+                                                   "tmp");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.process.cwd"},
+                                     BadSpec{"rlimit_name",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_process()
+                                                   ->add_rlimits()
+                                                   ->set_type("BOGUS");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.process.rlimits[0]"},
+                                     BadSpec{"rlimit_soft_over_hard",
+                                             [](v1::ContainerSpec* s) {
+                                               auto* r = s->mutable_process()
+                                                             ->add_rlimits();
+                                               r->set_type("NOFILE");
+                                               r->set_soft(10);
+                                               r->set_hard(5);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.process.rlimits[0]"},
+                                     BadSpec{"hostname",
+                                             [](v1::ContainerSpec* s) {
+                                               s->set_hostname("a_b");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.hostname"},
+                                     BadSpec{"hostname_with_host_uts",
+                                             [](v1::ContainerSpec* s) {
+                                               s->set_hostname("box");
+                                               s->mutable_namespaces()
+                                                   ->mutable_uts()
+                                                   ->set_mode(
+                                                       v1::NamespaceSpec::
+                                                           MODE_HOST);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.hostname"},
+                                     BadSpec{"join_without_path",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_namespaces()
+                                                   ->mutable_network()
+                                                   ->set_mode(
+                                                       v1::NamespaceSpec::
+                                                           MODE_JOIN);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.namespaces.network.path"},
+                                     BadSpec{"host_mount_ns",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_namespaces()
+                                                   ->mutable_mount()
+                                                   ->set_mode(
+                                                       v1::NamespaceSpec::
+                                                           MODE_HOST);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.namespaces.mount"},
+                                     BadSpec{"uid_map_without_userns",
+                                             [](v1::ContainerSpec* s) {
+                                               s->add_uid_mappings()->set_size(
+                                                   1);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.uid_mappings"},
+                                     BadSpec{"mount_relative",
+                                             [](v1::ContainerSpec* s) {
+                                               auto* m = s->add_mounts();
+                                               m->set_destination("data");
+                                               m->set_type("tmpfs");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.mounts[0].destination"},
+                                     BadSpec{"negative_pids",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_resources()
+                                                   ->set_pids_limit(-1);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.resources.pids_limit"},
+                                     BadSpec{"stop_signal",
+                                             [](v1::ContainerSpec* s) {
+                                               s->set_stop_signal("SIGFOO");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.stop_signal"},
+                                     BadSpec{"stop_timeout",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_stop_timeout()
+                                                   ->set_seconds(-1);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.stop_timeout"},
+                                     BadSpec{"label_value",
+                                             [](v1::ContainerSpec* s) {
+                                               (*s->mutable_labels())["k"] =
+                                                   std::string(5000, 'v');
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.labels[k]"},
+                                     BadSpec{
+                                         "user_ns_later",
+                                         [](v1::ContainerSpec* s) {
+                                           s->mutable_namespaces()
+                                               ->mutable_user()
+                                               ->set_mode(
+                                                   v1::NamespaceSpec::MODE_NEW);
+                                         },
+                                         absl::StatusCode::kUnimplemented,
+                                         "spec.namespaces.user"},
+                                     BadSpec{
+                                         "memory_too_small",
+                                         [](v1::ContainerSpec* s) {
+                                           s->mutable_resources()
+                                               ->set_memory_limit_bytes(1
+                                                                        << 20);
+                                         },
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.resources.memory_limit_bytes"},
+                                     BadSpec{
+                                         "swap_below_memory",
+                                         [](v1::ContainerSpec* s) {
+                                           s->mutable_resources()
+                                               ->set_memory_limit_bytes(64
+                                                                        << 20);
+                                           s->mutable_resources()
+                                               ->set_memory_swap_limit_bytes(
+                                                   32 << 20);
+                                         },
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.resources.memory_swap_limit_"
+                                         "bytes"},
+                                     BadSpec{"cpu_weight",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_resources()
+                                                   ->set_cpu_weight(20000);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.resources.cpu_weight"},
+                                     BadSpec{"cpuset",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_resources()
+                                                   ->set_cpuset_cpus("all");
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.resources.cpuset_cpus"},
+                                     BadSpec{"mounts_later",
+                                             [](v1::ContainerSpec* s) {
+                                               auto* m = s->add_mounts();
+                                               m->set_destination("/data");
+                                               m->set_type("tmpfs");
+                                             },
+                                             absl::StatusCode::kUnimplemented,
+                                             "spec.mounts"},
+                                     BadSpec{
+                                         "bridge_later",
+                                         [](v1::ContainerSpec* s) {
+                                           s->mutable_network()->set_mode(
+                                               v1::NetworkSpec::MODE_BRIDGE);
+                                         },
+                                         absl::StatusCode::kUnimplemented,
+                                         "spec.network"},
+                                     BadSpec{"tty_later",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_process()->set_tty(
+                                                   true);
+                                             },
+                                             absl::StatusCode::kUnimplemented,
+                                             "spec.process.tty"}),
+                         [](const ::testing::TestParamInfo<BadSpec>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace warren::runtime

@@ -1,0 +1,60 @@
+// One container's cgroup across every hierarchy of the host (v1, v2 or
+// hybrid): created and limited by the monitor before the init runs, read
+// for Stats, frozen for Pause, rewritten by Update and removed at Delete.
+#ifndef WARREN_RUNTIME_CONTAINER_CGROUP_H_
+#define WARREN_RUNTIME_CONTAINER_CGROUP_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/warren/v1/spec.pb.h"
+#include "runtime/cgroup_system.h"
+
+namespace warren::runtime {
+
+// What Stats reports, read from the cgroup files.
+struct CgroupStats {
+  uint64_t cpu_usage_ns = 0;
+  uint64_t memory_usage_bytes = 0;
+  uint64_t memory_peak_bytes = 0;
+  uint64_t memory_limit_bytes = 0;  // 0: unlimited
+  uint64_t pids_current = 0;
+  uint64_t pids_limit = 0;  // 0: unlimited
+};
+
+class ContainerCgroup {
+ public:
+  // `rel` is the cgroup path below each hierarchy's root, e.g. "warren/web".
+  ContainerCgroup(CgroupSystem system, std::string rel)
+      : system_(std::move(system)), rel_(std::move(rel)) {}
+
+  // The relative path warren uses for container `id`.
+  static std::string PathFor(const std::string& id) { return "warren/" + id; }
+
+  // mkdir in every hierarchy; v1 cpuset cgroups get their parent's cpus and
+  // mems (they start empty, and no task may join an empty cpuset).
+  absl::Status Create();
+  absl::Status Apply(const v1::ResourcesSpec& resources);
+  absl::Status AddProcess(pid_t pid);
+  // Every process in the cgroup (from the first hierarchy that has one).
+  std::vector<pid_t> Processes() const;
+  absl::Status SetFrozen(bool frozen);
+  absl::StatusOr<CgroupStats> ReadStats() const;
+  // True if the kernel OOM killer killed a process of this cgroup.
+  bool OomKilled() const;
+  // rmdir everywhere (retrying briefly while the last tasks leave). A cgroup
+  // that does not exist is OK.
+  absl::Status Remove();
+
+ private:
+  CgroupSystem system_;
+  std::string rel_;
+};
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_CONTAINER_CGROUP_H_
