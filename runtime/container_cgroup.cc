@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "runtime/cgroup_plan.h"
+#include "runtime/device_cgroup.h"
 #include "runtime/file_util.h"
 
 namespace warren::runtime {
@@ -100,6 +101,13 @@ absl::Status ContainerCgroup::Apply(const v1::ResourcesSpec& resources) {
   }
   for (const CgroupWrite& w : *writes) {
     if (!absl::StrContains(w.path, "memory.")) continue;
+    if (absl::Status s = WriteCgroupFile(w.path, w.value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContainerCgroup::RestrictDevices() {
+  for (const CgroupWrite& w : PlanDeviceWrites(system_, rel_)) {
     if (absl::Status s = WriteCgroupFile(w.path, w.value); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "runtime/cgroup_plan.h"
 #include "runtime/container_id.h"
+#include "runtime/event_types.h"
 #include "runtime/file_util.h"
 #include "runtime/namespace_info.h"
 #include "runtime/signals.h"
@@ -86,6 +87,10 @@ absl::Status ContainerManager::Init() {
        {options_.state_dir + "/containers", options_.run_dir + "/containers"}) {
     if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
   }
+  absl::StatusOr<std::unique_ptr<EventJournal>> journal = EventJournal::Open(
+      options_.state_dir + "/events.journal", options_.max_events);
+  if (!journal.ok()) return journal.status();
+  journal_ = *std::move(journal);
   if (absl::Status s = watcher_.Start(); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   for (const std::string& id :
@@ -124,6 +129,10 @@ void ContainerManager::WatchOrMarkStopped(const std::string& id, Entry* e) {
 
 void ContainerManager::MarkStopped(Entry* e) {
   if (e->record.state() == v1::STOPPED) return;
+  if (e->starting) {
+    e->exit_pending = true;  // Start finishes the job after "started"
+    return;
+  }
   v1::ExitStatus exit;
   if (!ReadProto(e->layout.ExitPath(), &exit).ok()) {
     // The monitor died without recording the exit (killed by hand): the
@@ -132,6 +141,11 @@ void ContainerManager::MarkStopped(Entry* e) {
     SetTimestamp(absl::Now(), exit.mutable_finished_at());
   }
   v1::Container& r = e->record;
+  // Journal, then persist STOPPED (which keeps recovery from journaling the
+  // exit again). A crash in between is caught by the journal's own record.
+  if (journal_ != nullptr && journal_->LastTypeOf(r.id()) != kEventExited) {
+    Emit(ExitEvents(r.id(), exit));
+  }
   r.set_state(v1::STOPPED);
   r.set_pid(0);
   r.set_exit_code(exit.exit_code());
@@ -165,6 +179,24 @@ absl::Status ContainerManager::Persist(const Entry& entry) {
 void ContainerManager::RemoveFiles(const StoreLayout& layout) {
   (void)RemoveTree(layout.run_dir());
   (void)RemoveTree(layout.bundle_dir());
+}
+
+void ContainerManager::Emit(std::vector<v1::Event> events) {
+  if (journal_ != nullptr) (void)journal_->Append(std::move(events));
+}
+
+absl::Status ContainerManager::Events(
+    const EventFilter& filter, uint64_t after_sequence,
+    const std::function<bool(const v1::Event&)>& emit,
+    const std::function<bool()>& cancelled) {
+  if (journal_ == nullptr) {
+    return absl::UnavailableError("the event journal is not open yet");
+  }
+  return journal_->Subscribe(filter, after_sequence, emit, cancelled);
+}
+
+void ContainerManager::EndEvents() {
+  if (journal_ != nullptr) journal_->EndSubscriptions();
 }
 
 absl::StatusOr<v1::Container> ContainerManager::Create(
@@ -223,6 +255,7 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   Entry* e = containers_[id].get();
   e->record = record;
   e->busy = false;
+  Emit({ContainerEvent(id, kEventCreated)});
   WatchOrMarkStopped(id, e);
   v1::Container out = e->record;
   for (auto& ns : ReadNamespaces(out.pid())) *out.add_namespaces() = ns;
@@ -240,6 +273,11 @@ absl::StatusOr<v1::Container> ContainerManager::Start(const std::string& id) {
       return absl::FailedPreconditionError(
           absl::StrCat("container \"", id, "\" is being deleted"));
     }
+    if ((*e)->starting) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("container \"", id, "\" is already being started"));
+    }
+    (*e)->starting = true;
   }
   absl::Status started = monitors_->Start(layout);
   if (absl::IsUnavailable(started)) {
@@ -251,18 +289,24 @@ absl::StatusOr<v1::Container> ContainerManager::Start(const std::string& id) {
         absl::StrCat("start container \"", id, "\": ", started.message()));
   }
   absl::MutexLock lock(&mu_);
-  absl::StatusOr<Entry*> e = Find(id);
-  if (!e.ok()) return e.status();
+  absl::StatusOr<Entry*> found = Find(id);
+  if (!found.ok()) return found.status();
+  Entry* e = *found;
+  e->starting = false;
   if (started.ok()) {
-    SetTimestamp(absl::Now(), (*e)->record.mutable_started_at());
-    // The watcher may already have seen a short-lived process exit.
-    if ((*e)->record.state() == v1::CREATED)
-      (*e)->record.set_state(v1::RUNNING);
-    (void)Persist(**e);
+    SetTimestamp(absl::Now(), e->record.mutable_started_at());
+    if (e->record.state() == v1::CREATED) e->record.set_state(v1::RUNNING);
+    (void)Persist(*e);
     changed_.SignalAll();
+    Emit({ContainerEvent(id, kEventStarted)});
+  }
+  // A short-lived process may already have exited.
+  if (e->exit_pending) {
+    e->exit_pending = false;
+    MarkStopped(e);
   }
   if (!started.ok()) return started;
-  return (*e)->record;
+  return e->record;
 }
 
 absl::StatusOr<v1::ExitStatus> ContainerManager::Wait(
@@ -384,6 +428,7 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
   absl::MutexLock lock(&mu_);
   containers_.erase(id);
   changed_.SignalAll();
+  Emit({ContainerEvent(id, kEventDeleted)});
   return absl::OkStatus();
 }
 
@@ -449,6 +494,7 @@ absl::StatusOr<v1::Container> ContainerManager::SetPaused(const std::string& id,
   (*e)->record.set_state(paused ? v1::PAUSED : v1::RUNNING);
   if (absl::Status s = Persist(**e); !s.ok()) return s;
   changed_.SignalAll();
+  Emit({ContainerEvent(id, paused ? kEventPaused : kEventResumed)});
   return (*e)->record;
 }
 
@@ -477,6 +523,7 @@ absl::StatusOr<v1::Container> ContainerManager::Update(
   if (absl::Status s = cgroups_->Update(id, merged); !s.ok()) return s;
   *(*e)->record.mutable_spec()->mutable_resources() = merged;
   if (absl::Status s = Persist(**e); !s.ok()) return s;
+  Emit({ContainerEvent(id, kEventUpdated)});
   return (*e)->record;
 }
 

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "proto/warren/v1/container.pb.h"
 #include "runtime/cgroup_control.h"
+#include "runtime/event_journal.h"
 #include "runtime/exit_watcher.h"
 #include "runtime/monitor_control.h"
 #include "runtime/store_layout.h"
@@ -30,6 +31,9 @@ struct RuntimeOptions {
   std::string run_dir = "/run/warren";
   // How long a forced Delete waits for the init after SIGKILL.
   absl::Duration kill_grace = absl::Seconds(10);
+  // Events kept in state_dir/events.journal before it is compacted to the
+  // newest half.
+  size_t max_events = EventJournal::kDefaultMaxEvents;
 };
 
 // Filter for List; empty fields match everything.
@@ -71,6 +75,13 @@ class ContainerManager {
                                        const v1::ResourcesSpec& resources);
   // The container's log file (for Logs).
   absl::StatusOr<std::string> LogPath(const std::string& id);
+  // Lifecycle events: journaled ones after `after_sequence`, then new ones
+  // until `emit` returns false or `cancelled()` (see EventJournal).
+  absl::Status Events(const EventFilter& filter, uint64_t after_sequence,
+                      const std::function<bool(const v1::Event&)>& emit,
+                      const std::function<bool()>& cancelled);
+  // Ends every Events stream, so shutdown does not wait for subscribers.
+  void EndEvents();
 
  private:
   struct Entry {
@@ -79,6 +90,10 @@ class ContainerManager {
     v1::Container record;
     // Create or Delete is working on it: other mutations are refused.
     bool busy = false;
+    // Start is releasing the init; an exit seen meanwhile waits for it so
+    // "started" is journaled before "exited".
+    bool starting = false;
+    bool exit_pending = false;
   };
 
   StoreLayout LayoutFor(const std::string& id) const;
@@ -94,12 +109,17 @@ class ContainerManager {
                              const StoreLayout& layout);
   void Recover(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFiles(const StoreLayout& layout);
+  // Journals `events`. A journal that cannot be written (disk full) must not
+  // undo an operation that already happened: the event is dropped.
+  void Emit(std::vector<v1::Event> events);
   // Pause and Resume: freeze or thaw, then record the new state.
   absl::StatusOr<v1::Container> SetPaused(const std::string& id, bool paused);
 
   RuntimeOptions options_;
   std::unique_ptr<MonitorControl> monitors_;
   std::unique_ptr<CgroupControl> cgroups_;
+  // Opened by Init before the watcher thread starts; null before Init.
+  std::unique_ptr<EventJournal> journal_;
   absl::Mutex mu_;
   absl::CondVar changed_;
   absl::flat_hash_map<std::string, std::unique_ptr<Entry>> containers_

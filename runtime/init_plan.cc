@@ -3,9 +3,12 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/rlimits.h"
+#include "runtime/sysctls.h"
 
 namespace warren::runtime {
 namespace {
@@ -70,6 +73,57 @@ void AddMounts(const ContainerPaths& paths, const std::string& rootfs,
   };
 }
 
+// Paths runc, crun and containerd hide or make read-only by default.
+constexpr const char* kDefaultMaskedPaths[] = {
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+};
+constexpr const char* kDefaultReadonlyPaths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+absl::Status AddUserMountsAndPaths(const v1::ContainerSpec& spec,
+                                   InitPlan* plan) {
+  for (const auto& [key, value] : spec.sysctls()) {
+    plan->sysctls.push_back({SysctlPath(key), value});
+  }
+  std::sort(plan->sysctls.begin(), plan->sysctls.end());  // map order varies
+  for (int i = 0; i < spec.mounts_size(); ++i) {
+    const v1::Mount& m = spec.mounts(i);
+    absl::StatusOr<ParsedMountOptions> options =
+        ParseMountOptions({m.options().begin(), m.options().end()},
+                          absl::StrCat("spec.mounts[", i, "].options"));
+    if (!options.ok()) return options.status();
+    if (m.type() == "bind") options->bind = true;
+    plan->user_mounts.push_back(
+        {m.source(), m.destination(), m.type(), *options});
+  }
+  const v1::SecuritySpec& sec = spec.security();
+  if (!sec.privileged() && !sec.no_default_masked_paths()) {
+    plan->masked_paths.assign(std::begin(kDefaultMaskedPaths),
+                              std::end(kDefaultMaskedPaths));
+    plan->readonly_paths.assign(std::begin(kDefaultReadonlyPaths),
+                                std::end(kDefaultReadonlyPaths));
+  }
+  plan->masked_paths.insert(plan->masked_paths.end(),
+                            sec.masked_paths().begin(),
+                            sec.masked_paths().end());
+  plan->readonly_paths.insert(plan->readonly_paths.end(),
+                              sec.readonly_paths().begin(),
+                              sec.readonly_paths().end());
+  plan->readonly_rootfs = sec.readonly_rootfs();
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
@@ -86,6 +140,7 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
   plan.new_cgroup_ns = IsNew(spec.namespaces().cgroup(), true);
   plan.merged_dir = paths.merged_dir;
   AddMounts(paths, spec.rootfs(), &plan);
+  if (absl::Status s = AddUserMountsAndPaths(spec, &plan); !s.ok()) return s;
 
   const v1::ProcessSpec& p = spec.process();
   plan.argv.assign(p.args().begin(), p.args().end());
@@ -111,6 +166,11 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
     plan.rlimits.push_back({*resource, rlimit{r.soft(), r.hard()}});
   }
   if (!has_nofile) plan.rlimits.push_back({RLIMIT_NOFILE, rlimit{1024, 1024}});
+
+  absl::StatusOr<SecurityPlan> security =
+      BuildSecurityPlan(spec.security(), plan.uid);
+  if (!security.ok()) return security.status();
+  plan.security = std::move(*security);
   return plan;
 }
 

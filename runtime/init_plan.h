@@ -14,6 +14,8 @@
 
 #include "absl/status/statusor.h"
 #include "proto/warren/v1/spec.pb.h"
+#include "runtime/mount_options.h"
+#include "runtime/security_plan.h"
 
 namespace warren::runtime {
 
@@ -41,6 +43,14 @@ struct Symlink {
   std::string link;
 };
 
+// A mount the caller asked for (spec.mounts).
+struct UserMount {
+  std::string source;  // host path for binds
+  std::string target;  // path inside the container
+  std::string fstype;  // "bind", "tmpfs", ...
+  ParsedMountOptions options;
+};
+
 // Where a container's files live on the host.
 struct ContainerPaths {
   std::string upper_dir;   // writable overlay layer (state dir)
@@ -61,6 +71,17 @@ struct InitPlan {
   std::vector<MountStep> mounts;
   std::vector<DeviceNode> devices;
   std::vector<Symlink> symlinks;
+
+  // Mounts. Targets are paths inside the container, resolved within
+  // merged_dir when applied, so symlinks in the image cannot redirect them.
+  // Order of application: sysctls, user mounts, masked paths, read-only
+  // paths, read-only root.
+  std::vector<std::pair<std::string, std::string>> sysctls;  // path, value
+  std::vector<UserMount> user_mounts;
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  bool readonly_rootfs = false;
+
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string cwd;
@@ -68,6 +89,10 @@ struct InitPlan {
   gid_t gid = 0;
   std::vector<gid_t> groups;
   std::vector<std::pair<int, rlimit>> rlimits;
+
+  // Security: capabilities, no_new_privs and seccomp, applied right before
+  // execve; `security.privileged` also means no masked paths.
+  SecurityPlan security;
 };
 
 // Builds the plan for container `id`. The spec must have passed

@@ -6,7 +6,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/cgroup_plan.h"
+#include "runtime/mount_options.h"
 #include "runtime/rlimits.h"
+#include "runtime/security_plan.h"
+#include "runtime/sysctls.h"
 #include "runtime/signals.h"
 
 namespace warren::runtime {
@@ -118,6 +121,23 @@ absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
   return absl::OkStatus();
 }
 
+// Masked and read-only paths name places inside the container.
+absl::Status ValidatePaths(const v1::SecuritySpec& sec) {
+  for (int i = 0; i < sec.masked_paths_size(); ++i) {
+    if (sec.masked_paths(i).empty() || sec.masked_paths(i)[0] != '/') {
+      return Invalid(absl::StrCat("spec.security.masked_paths[", i, "]"),
+                     "must be an absolute path");
+    }
+  }
+  for (int i = 0; i < sec.readonly_paths_size(); ++i) {
+    if (sec.readonly_paths(i).empty() || sec.readonly_paths(i)[0] != '/') {
+      return Invalid(absl::StrCat("spec.security.readonly_paths[", i, "]"),
+                     "must be an absolute path");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
@@ -137,20 +157,11 @@ absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
   }
   if (absl::Status s = ValidateNamespaces(spec); !s.ok()) return s;
   for (int i = 0; i < spec.mounts_size(); ++i) {
-    std::string field = absl::StrCat("spec.mounts[", i, "]");
-    const v1::Mount& m = spec.mounts(i);
-    if (m.destination().empty() || m.destination()[0] != '/') {
-      return Invalid(absl::StrCat(field, ".destination"),
-                     "must be an absolute path");
-    }
-    if (m.type().empty())
-      return Invalid(absl::StrCat(field, ".type"), "is required");
-    return NotYet("spec.mounts", "the runtime core");
+    if (absl::Status s = ValidateMount(spec.mounts(i), i); !s.ok()) return s;
   }
+  if (absl::Status s = ValidatePaths(spec.security()); !s.ok()) return s;
   if (absl::Status s = ValidateResources(spec.resources()); !s.ok()) return s;
-  if (spec.security().ByteSizeLong() != 0) {
-    return NotYet("spec.security", "the runtime core");
-  }
+  if (absl::Status s = ValidateSecurity(spec.security()); !s.ok()) return s;
   const v1::NetworkSpec& net = spec.network();
   if (net.mode() == v1::NetworkSpec::MODE_BRIDGE || !net.network().empty() ||
       !net.ip().empty() || !net.ports().empty()) {
@@ -161,8 +172,7 @@ absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
     return Invalid("spec.network.mode",
                    "MODE_HOST conflicts with a new network namespace");
   }
-  if (!spec.sysctls().empty())
-    return NotYet("spec.sysctls", "the runtime core");
+  if (absl::Status s = ValidateSysctls(spec); !s.ok()) return s;
   for (const auto& [key, value] : spec.labels()) {
     if (key.empty() || key.size() > 253) {
       return Invalid("spec.labels", "keys must be 1-253 bytes");

@@ -151,10 +151,23 @@ grpc::Status ContainerService::Stream(
   return NotYet("Stream", "Exec and Stream");
 }
 
-grpc::Status ContainerService::Events(grpc::ServerContext*,
-                                      const v1::EventsRequest*,
-                                      grpc::ServerWriter<v1::Event>*) {
-  return NotYet("Events", "the runtime core");
+// Replays the journal after request->after_sequence, then follows new
+// events until the client cancels (or warrend shuts down).
+grpc::Status ContainerService::Events(grpc::ServerContext* context,
+                                      const v1::EventsRequest* request,
+                                      grpc::ServerWriter<v1::Event>* writer) {
+  if (absl::Status s = ValidateEvents(*request); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  runtime::EventFilter filter;
+  filter.container_ids.insert(request->container_ids().begin(),
+                              request->container_ids().end());
+  filter.types.insert(request->types().begin(), request->types().end());
+  absl::Status s = manager_->Events(
+      filter, request->after_sequence(),
+      [writer](const v1::Event& event) { return writer->Write(event); },
+      [context] { return context->IsCancelled(); });
+  return ToGrpcStatus(s);
 }
 
 grpc::Status ContainerService::Stats(grpc::ServerContext*,

@@ -52,6 +52,12 @@ class ContainerService final : public v1::ContainerService::Service {
                       const v1::UpdateRequest* request,
                       v1::UpdateResponse* response) override;
 
+  // Streams lifecycle events: the journal after request->after_sequence,
+  // then live ones, until the client cancels.
+  grpc::Status Events(grpc::ServerContext* context,
+                      const v1::EventsRequest* request,
+                      grpc::ServerWriter<v1::Event>* writer) override;
+
   // Not implemented yet: each answers UNIMPLEMENTED saying which milestone
   // brings it, so a caller can tell "not yet" from a missing server.
   grpc::Status Exec(grpc::ServerContext* context,
@@ -61,9 +67,6 @@ class ContainerService final : public v1::ContainerService::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream)
       override;
-  grpc::Status Events(grpc::ServerContext* context,
-                      const v1::EventsRequest* request,
-                      grpc::ServerWriter<v1::Event>* writer) override;
 
  private:
   runtime::ContainerManager* manager_;

@@ -1,6 +1,8 @@
 #include "server/request_validation.h"
 
+#include "absl/strings/str_cat.h"
 #include "runtime/container_id.h"
+#include "runtime/event_types.h"
 #include "runtime/signals.h"
 
 namespace warren::server {
@@ -48,6 +50,25 @@ absl::Status ValidateWait(const v1::WaitRequest& request) {
   if (!request.exec_id().empty()) {
     return absl::UnimplementedError(
         "exec_id: exec processes are not supported yet (planned with Exec)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateEvents(const v1::EventsRequest& request) {
+  for (int i = 0; i < request.container_ids_size(); ++i) {
+    if (absl::Status s = runtime::ValidateContainerId(
+            request.container_ids(i), absl::StrCat("container_ids[", i, "]"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (int i = 0; i < request.types_size(); ++i) {
+    if (!runtime::IsEventType(request.types(i))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "types[", i, "]: unknown event type \"", request.types(i),
+          "\" (known: created, started, exited, oom, paused, resumed, "
+          "updated, deleted, exec_started, exec_exited)"));
+    }
   }
   return absl::OkStatus();
 }

@@ -14,6 +14,9 @@ absl::Status ValidateCreate(const v1::CreateRequest& request);
 absl::Status ValidateKill(const v1::KillRequest& request);
 absl::Status ValidateLogs(const v1::LogsRequest& request);
 absl::Status ValidateWait(const v1::WaitRequest& request);
+// Every container id well formed and every type a documented event type, so
+// a typo is an error instead of a stream that never shows anything.
+absl::Status ValidateEvents(const v1::EventsRequest& request);
 
 }  // namespace warren::server
 

@@ -128,6 +128,7 @@ int Main(int argc, char** argv) {
     sigwait(&stop, &sig);
     Log(absl::StrCat("signal ", sig,
                      ": shutting down (containers keep running)"));
+    manager.EndEvents();  // Events streams would hold Shutdown up
     server->Shutdown(std::chrono::system_clock::now() +
                      std::chrono::seconds(5));
   });

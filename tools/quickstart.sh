@@ -38,8 +38,9 @@ for _ in $(seq 100); do
 done
 echo "quickstart: warrend is serving on /run/warren/warren.sock (pid $(cat "$pidfile"), log /var/log/warrend.log)"
 
+demo='echo "hostname: $(hostname)"; echo "my pid: $$"; echo "my mounts:"; cat /proc/self/mounts'
 echo
-echo "\$ warren run --rm --hostname demo sh -c 'hostname; echo PID \$\$; cat /proc/self/mounts'"
-warren run --rm --hostname demo sh -c 'echo "hostname: $(hostname)"; echo "my pid: $$"; echo "my mounts:"; cat /proc/self/mounts'
+echo "\$ warren run --rm --hostname demo sh -c '$demo'"
+warren run --rm --hostname demo sh -c "$demo"
 echo
 echo "quickstart: done. Try: warren run --rm sh -c 'ps; ls /'   |   warren help"

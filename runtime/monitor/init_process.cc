@@ -18,6 +18,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "netns/loopback.h"
+#include "runtime/monitor/apply_security.h"
+#include "runtime/monitor/container_mounts.h"
 
 namespace warren::runtime {
 namespace {
@@ -122,6 +124,9 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Until execve (which resets it), processes in the container may not
+  // ptrace this init or open its /proc files (and the fds it still holds).
+  prctl(PR_SET_DUMPABLE, 0);
 
   int status_fd = pipes.status_fd;
   char ready = 0;
@@ -144,8 +149,18 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes) {
       Fail(status_fd, std::string(s.message()), 0);
     }
   }
+  if (absl::Status s = ApplyContainerMounts(plan); !s.ok()) {
+    Fail(status_fd, std::string(s.message()), 0);
+  }
   PivotRoot(plan, status_fd);
+  InitSecurity security(plan.security);
+  if (absl::Status s = security.BeforeIdentity(); !s.ok()) {
+    Fail(status_fd, std::string(s.message()), 0);
+  }
   ApplyIdentity(plan, status_fd);
+  if (absl::Status s = security.AfterIdentity(); !s.ok()) {
+    Fail(status_fd, std::string(s.message()), 0);
+  }
 
   clearenv();
   for (const std::string& kv : plan.env) putenv(const_cast<char*>(kv.c_str()));
@@ -165,6 +180,12 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes) {
   prctl(PR_SET_PDEATHSIG, 0);
 
   CloseOtherFds(pipes.exec_err_fd);
+  if (absl::Status s = security.LoadSeccomp(); !s.ok()) {
+    ssize_t ignored =
+        write(pipes.exec_err_fd, s.message().data(), s.message().size());
+    (void)ignored;
+    _exit(127);
+  }
   execvp(argv[0], argv.data());
   std::string msg = absl::StrCat("exec ", plan.argv[0], ": ", strerror(errno));
   ssize_t ignored = write(pipes.exec_err_fd, msg.data(), msg.size());

@@ -135,6 +135,10 @@ int Main(int argc, char** argv) {
   ContainerCgroup cgroup(*cgroups, ContainerCgroup::PathFor(id));
   absl::Status limited = cgroup.Create();
   if (limited.ok()) limited = cgroup.Apply(spec.resources());
+  // Privileged containers may use every device, like runc's.
+  if (limited.ok() && !plan->security.privileged) {
+    limited = cgroup.RestrictDevices();
+  }
   if (!limited.ok()) {
     (void)cgroup.Remove();
     Report(limited, 0);

@@ -37,7 +37,8 @@ class WarrendProcess {
   std::string socket() const { return dir_ + "/warren.sock"; }
   std::string state_dir() const { return dir_ + "/state"; }
   std::string run_dir() const { return dir_ + "/run"; }
-  std::string image() const { return dir_ + "/image"; }
+  // Built in a directory that does not exist yet, as on a fresh machine.
+  std::string image() const { return dir_ + "/images/busybox"; }
 
  private:
   std::string dir_;

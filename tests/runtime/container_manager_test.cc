@@ -1,6 +1,7 @@
 // The container manager's orchestration against a fake monitor: state
 // transitions, exits learned from the watcher, nothing left behind by a
-// failed Create, and recovery of records by a new manager. No root needed.
+// failed Create, recovery of records by a new manager, and the lifecycle
+// events journaled on the way. No root needed.
 #include "runtime/container_manager.h"
 
 #include <sys/stat.h>
@@ -9,12 +10,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "runtime/event_journal.h"
+#include "runtime/event_types.h"
 #include "tests/runtime/fake_monitor_control.h"
 
 namespace warren::runtime {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using warren::testing::FakeCgroupControl;
 using warren::testing::FakeMonitorControl;
@@ -55,6 +59,30 @@ class ContainerManagerTest : public ::testing::Test {
 
   StoreLayout Layout(const std::string& id) {
     return StoreLayout::For(options_.state_dir, options_.run_dir, id);
+  }
+
+  // The journaled events of container `id`, read through Events (which
+  // then follows for a moment and is cancelled).
+  std::vector<v1::Event> Journaled(const std::string& id) {
+    EventFilter filter;
+    filter.container_ids = {id};
+    std::vector<v1::Event> out;
+    absl::Time until = absl::Now() + absl::Milliseconds(300);
+    absl::Status s = manager_->Events(
+        filter, 0,
+        [&out](const v1::Event& e) {
+          out.push_back(e);
+          return true;
+        },
+        [until] { return absl::Now() > until; });
+    EXPECT_EQ(s.code(), absl::StatusCode::kCancelled) << s;
+    return out;
+  }
+
+  static std::vector<std::string> Types(const std::vector<v1::Event>& events) {
+    std::vector<std::string> types;
+    for (const v1::Event& e : events) types.push_back(e.type());
+    return types;
   }
 
   RuntimeOptions options_;
@@ -214,6 +242,92 @@ TEST_F(ContainerManagerTest, ListFiltersByLabelAndState) {
   running.state = v1::RUNNING;
   ASSERT_EQ(manager_->List(running).size(), 1u);
   EXPECT_EQ(manager_->List(running)[0].id(), "a-db");
+}
+
+TEST_F(ContainerManagerTest, JournalsEveryLifecycleStep) {
+  ASSERT_TRUE(manager_->Create("c1", Spec()).ok());
+  ASSERT_FALSE(manager_->Pause("c1").ok());  // failures journal nothing
+  ASSERT_TRUE(manager_->Start("c1").ok());
+  ASSERT_TRUE(manager_->Pause("c1").ok());
+  ASSERT_TRUE(manager_->Resume("c1").ok());
+  v1::ResourcesSpec more;
+  more.set_memory_limit_bytes(64 << 20);
+  ASSERT_TRUE(manager_->Update("c1", more).ok());
+  FakeMonitorControl::Exit(&fake_, Layout("c1"), 137, /*oom_killed=*/true);
+  ASSERT_TRUE(manager_->Wait("c1", nullptr).ok());
+  ASSERT_TRUE(manager_->Delete("c1", false).ok());
+  fake_.launch_status = absl::InternalError("no");
+  ASSERT_FALSE(manager_->Create("c2", Spec()).ok());
+
+  std::vector<v1::Event> events = Journaled("c1");
+  EXPECT_THAT(Types(events),
+              ElementsAre("created", "started", "paused", "resumed", "updated",
+                          "oom", "exited", "deleted"));
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].container_id(), "c1");
+    EXPECT_EQ(events[i].sequence(), i + 1);
+    EXPECT_GT(events[i].time().seconds(), 0);
+  }
+  ASSERT_EQ(events.size(), 8u);
+  EXPECT_EQ(events[6].exit().exit_code(), 137);
+  EXPECT_TRUE(events[6].exit().oom_killed());
+  EXPECT_TRUE(Journaled("c2").empty());
+}
+
+TEST_F(ContainerManagerTest, StartedComesBeforeTheExitOfAShortProcess) {
+  ASSERT_TRUE(manager_->Create("quick", Spec()).ok());
+  fake_.exit_during_start = 3;
+  ASSERT_TRUE(manager_->Start("quick").ok());
+  absl::StatusOr<v1::ExitStatus> exit = manager_->Wait("quick", nullptr);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_code(), 3);
+  std::vector<v1::Event> events = Journaled("quick");
+  EXPECT_THAT(Types(events), ElementsAre("created", "started", "exited"));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].exit().exit_code(), 3);
+}
+
+TEST_F(ContainerManagerTest, ExitFoundAtRecoveryIsJournaledOnce) {
+  ASSERT_TRUE(manager_->Create("gone", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("gone").ok());
+  manager_.reset();
+  FakeMonitorControl::Exit(&fake_, Layout("gone"), 9);
+  NewManager();
+  std::vector<v1::Event> events = Journaled("gone");
+  EXPECT_THAT(Types(events), ElementsAre("created", "started", "exited"));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].exit().exit_code(), 9);
+  // Later restarts find the record STOPPED and journal nothing more.
+  NewManager();
+  NewManager();
+  EXPECT_THAT(Types(Journaled("gone")),
+              ElementsAre("created", "started", "exited"));
+  // Sequence numbers continue across managers.
+  ASSERT_TRUE(manager_->Delete("gone", false).ok());
+  std::vector<v1::Event> after = Journaled("gone");
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(after[3].sequence(), 4u);
+}
+
+TEST_F(ContainerManagerTest, ExitJournaledJustBeforeACrashIsNotRepeated) {
+  ASSERT_TRUE(manager_->Create("x", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("x").ok());
+  manager_.reset();
+  FakeMonitorControl::Exit(&fake_, Layout("x"), 9);
+  // A crash between journaling the exit and persisting STOPPED: the journal
+  // has the exit, the record still says RUNNING.
+  {
+    absl::StatusOr<std::unique_ptr<EventJournal>> j =
+        EventJournal::Open(options_.state_dir + "/events.journal");
+    ASSERT_TRUE(j.ok()) << j.status();
+    v1::ExitStatus exit;
+    exit.set_exit_code(9);
+    ASSERT_TRUE((*j)->Append(ExitEvents("x", exit)).ok());
+  }
+  NewManager();
+  EXPECT_EQ(manager_->Inspect("x")->state(), v1::STOPPED);
+  EXPECT_THAT(Types(Journaled("x")),
+              ElementsAre("created", "started", "exited"));
 }
 
 }  // namespace

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "runtime/cgroup_control.h"
 #include "runtime/file_util.h"
 #include "runtime/monitor_control.h"
@@ -25,6 +27,9 @@ class FakeMonitorControl : public runtime::MonitorControl {
     std::vector<std::string> calls;
     absl::Status launch_status;
     absl::Status start_status;
+    // If set, the "process" exits with this code while Start is returning
+    // (a short-lived program racing the manager).
+    std::optional<int> exit_during_start;
     std::map<std::string, int> watch_write_ends;  // by bundle dir
     std::map<std::string, runtime::StoreLayout*> layouts;
   };
@@ -44,9 +49,20 @@ class FakeMonitorControl : public runtime::MonitorControl {
   }
 
   absl::Status Start(const runtime::StoreLayout& layout) override {
-    absl::MutexLock lock(&state_->mu);
-    state_->calls.push_back("start " + layout.bundle_dir());
-    return state_->start_status;
+    std::optional<int> exit_code;
+    absl::Status status;
+    {
+      absl::MutexLock lock(&state_->mu);
+      state_->calls.push_back("start " + layout.bundle_dir());
+      exit_code = state_->exit_during_start;
+      status = state_->start_status;
+    }
+    if (exit_code.has_value()) {
+      Exit(state_, layout, *exit_code);
+      // Give the exit watcher time to report it before Start returns.
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return status;
   }
 
   absl::Status Kill(const runtime::StoreLayout& layout, int signal,
@@ -79,10 +95,12 @@ class FakeMonitorControl : public runtime::MonitorControl {
   }
 
   // Ends the container in `bundle_dir` with `code`, as its monitor would.
-  static void Exit(State* state, const runtime::StoreLayout& layout, int code) {
+  static void Exit(State* state, const runtime::StoreLayout& layout, int code,
+                   bool oom_killed = false) {
     absl::MutexLock lock(&state->mu);
     v1::ExitStatus exit;
     exit.set_exit_code(code);
+    exit.set_oom_killed(oom_killed);
     (void)runtime::WriteProtoAtomic(layout.ExitPath(), exit);
     auto it = state->watch_write_ends.find(layout.bundle_dir());
     if (it != state->watch_write_ends.end()) {

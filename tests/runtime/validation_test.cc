@@ -273,14 +273,21 @@ INSTANTIATE_TEST_SUITE_P(All, SpecValidationBadTest,
                                              },
                                              absl::StatusCode::kInvalidArgument,
                                              "spec.resources.cpuset_cpus"},
-                                     BadSpec{"mounts_later",
+                                     BadSpec{"bind_without_source",
                                              [](v1::ContainerSpec* s) {
                                                auto* m = s->add_mounts();
                                                m->set_destination("/data");
-                                               m->set_type("tmpfs");
+                                               m->set_type("bind");
                                              },
-                                             absl::StatusCode::kUnimplemented,
-                                             "spec.mounts"},
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.mounts[0].source"},
+                                     BadSpec{"host_sysctl",
+                                             [](v1::ContainerSpec* s) {
+                                               (*s->mutable_sysctls())
+                                                   ["kernel.panic"] = "1";
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.sysctls[kernel.panic]"},
                                      BadSpec{
                                          "bridge_later",
                                          [](v1::ContainerSpec* s) {

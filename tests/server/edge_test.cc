@@ -68,5 +68,23 @@ TEST(RequestValidationTest, LogsAndWait) {
   EXPECT_EQ(ValidateWait(wait).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(RequestValidationTest, EventsNamesTheBadFilterEntry) {
+  v1::EventsRequest req;
+  EXPECT_TRUE(ValidateEvents(req).ok());  // no filter: everything
+  req.add_container_ids("web");
+  req.add_types("exited");
+  req.add_types("exec_exited");  // documented, emitted once Exec exists
+  EXPECT_TRUE(ValidateEvents(req).ok());
+  req.add_container_ids("-bad");
+  EXPECT_EQ(ValidateEvents(req).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ValidateEvents(req).message()),
+              StartsWith("container_ids[1]"));
+  req.set_container_ids(1, "db");
+  req.add_types("Exited");
+  EXPECT_EQ(ValidateEvents(req).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ValidateEvents(req).message()),
+              StartsWith("types[2]"));
+}
+
 }  // namespace
 }  // namespace warren::server

@@ -24,6 +24,7 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
 fi
 
 # Build next to the target and rename, so a half-built image is never used.
+mkdir -p "$(dirname "${dir%/}")"
 tmp=$(mktemp -d "${dir%/}.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,home,var/tmp,run}
@@ -46,7 +47,6 @@ GROUP
 echo "$want" >"$tmp/.warren-image"
 
 rm -rf "$dir"
-mkdir -p "$(dirname "$dir")"
 mv "$tmp" "$dir"
 chmod 0755 "$dir"
 trap - EXIT

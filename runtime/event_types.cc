@@ -1,0 +1,32 @@
+#include "runtime/event_types.h"
+
+#include <algorithm>
+
+namespace warren::runtime {
+
+bool IsEventType(absl::string_view type) {
+  static constexpr const char* kTypes[] = {
+      kEventCreated,     kEventStarted,   kEventExited,  kEventOom,
+      kEventPaused,      kEventResumed,   kEventUpdated, kEventDeleted,
+      kEventExecStarted, kEventExecExited};
+  return std::any_of(std::begin(kTypes), std::end(kTypes),
+                     [type](const char* t) { return type == t; });
+}
+
+v1::Event ContainerEvent(const std::string& id, absl::string_view type) {
+  v1::Event event;
+  event.set_container_id(id);
+  event.set_type(std::string(type));
+  return event;
+}
+
+std::vector<v1::Event> ExitEvents(const std::string& id,
+                                  const v1::ExitStatus& exit) {
+  std::vector<v1::Event> events;
+  if (exit.oom_killed()) events.push_back(ContainerEvent(id, kEventOom));
+  events.push_back(ContainerEvent(id, kEventExited));
+  for (v1::Event& e : events) *e.mutable_exit() = exit;
+  return events;
+}
+
+}  // namespace warren::runtime
