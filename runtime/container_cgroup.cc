@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -198,6 +199,16 @@ bool ContainerCgroup::OomKilled() const {
 }
 
 absl::Status ContainerCgroup::Remove() {
+  // Processes that outlived the init (possible without a private PID
+  // namespace) would keep the cgroup busy: kill them first, thawing a
+  // frozen cgroup so SIGKILL can land.
+  for (int round = 0; round < 100; ++round) {
+    std::vector<pid_t> left = Processes();
+    if (left.empty()) break;
+    (void)SetFrozen(false);
+    for (pid_t pid : left) kill(pid, SIGKILL);
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   absl::Status result;
   for (const std::string& dir : CgroupDirs(system_, rel_)) {
     absl::Time deadline = absl::Now() + absl::Seconds(2);

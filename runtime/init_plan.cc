@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -124,6 +125,32 @@ absl::Status AddUserMountsAndPaths(const v1::ContainerSpec& spec,
   return absl::OkStatus();
 }
 
+int64_t DurationNanos(const google::protobuf::Duration& d) {
+  return d.seconds() * 1000000000LL + d.nanos();
+}
+
+void AddNamespaceJoinsAndTime(const v1::ContainerSpec& spec, InitPlan* plan) {
+  const v1::NamespacesSpec& n = spec.namespaces();
+  const std::tuple<const NamespaceSpec*, int, const char*> kinds[] = {
+      {&n.uts(), CLONE_NEWUTS, "spec.namespaces.uts"},
+      {&n.ipc(), CLONE_NEWIPC, "spec.namespaces.ipc"},
+      {&n.pid(), CLONE_NEWPID, "spec.namespaces.pid"},
+      {&n.network(), CLONE_NEWNET, "spec.namespaces.network"},
+      {&n.cgroup(), CLONE_NEWCGROUP, "spec.namespaces.cgroup"},
+      {&n.time(), CLONE_NEWTIME, "spec.namespaces.time"},
+  };
+  for (const auto& [ns, type, field] : kinds) {
+    if (ns->mode() == NamespaceSpec::MODE_JOIN) {
+      plan->join_namespaces.push_back({type, ns->path(), field});
+    }
+  }
+  if (n.cgroup().mode() == NamespaceSpec::MODE_JOIN)
+    plan->new_cgroup_ns = false;
+  plan->new_time_ns = n.time().mode() == NamespaceSpec::MODE_NEW;
+  plan->monotonic_offset_ns = DurationNanos(spec.time_offsets().monotonic());
+  plan->boottime_offset_ns = DurationNanos(spec.time_offsets().boottime());
+}
+
 }  // namespace
 
 absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
@@ -138,6 +165,7 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
   }
   plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;
   plan.new_cgroup_ns = IsNew(spec.namespaces().cgroup(), true);
+  AddNamespaceJoinsAndTime(spec, &plan);
   plan.merged_dir = paths.merged_dir;
   AddMounts(paths, spec.rootfs(), &plan);
   if (absl::Status s = AddUserMountsAndPaths(spec, &plan); !s.ok()) return s;

@@ -58,9 +58,25 @@ struct ContainerPaths {
   std::string merged_dir;  // mount point of the root (run dir)
 };
 
+// A namespace the container joins instead of getting its own (MODE_JOIN).
+struct JoinNamespace {
+  int type = 0;       // CLONE_NEW* constant
+  std::string path;   // e.g. /proc/123/ns/net
+  std::string field;  // spec field, for error messages
+};
+
 struct InitPlan {
   // CLONE_NEW* flags for clone(2).
   unsigned long clone_flags = 0;
+  // Joined namespaces: the PID one by the monitor before clone (it applies
+  // to children), the others by the init right after it is in its cgroup.
+  std::vector<JoinNamespace> join_namespaces;
+  // A new time namespace: the monitor unshares it and sets the offsets
+  // before clone, so the init is born in it (time namespaces apply to
+  // children only).
+  bool new_time_ns = false;
+  int64_t monotonic_offset_ns = 0;
+  int64_t boottime_offset_ns = 0;
   std::string hostname;      // empty: leave as is (host UTS namespace)
   bool loopback_up = false;  // bring up `lo` (new network namespace)
   // unshare(CLONE_NEWCGROUP) once the monitor has moved the init into the

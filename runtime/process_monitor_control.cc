@@ -43,6 +43,11 @@ absl::Status Call(const StoreLayout& layout, const MonitorRequest& request) {
   absl::StatusOr<int> fd = Connect(layout);
   if (!fd.ok()) return fd.status();
   absl::Cleanup closer = [&] { close(*fd); };
+  // A monitor that stops answering (stopped, or stuck in a hung exec) must
+  // not hang the RPC, and with Delete the container, forever.
+  timeval timeout{30, 0};
+  setsockopt(*fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(*fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   if (absl::Status s = SendPacket(*fd, request); !s.ok()) return s;
   MonitorReply reply;
   if (absl::Status s = ReceivePacket(*fd, &reply); !s.ok()) return s;

@@ -9,8 +9,8 @@
 #include "runtime/mount_options.h"
 #include "runtime/rlimits.h"
 #include "runtime/security_plan.h"
-#include "runtime/sysctls.h"
 #include "runtime/signals.h"
+#include "runtime/sysctls.h"
 
 namespace warren::runtime {
 namespace {
@@ -74,7 +74,7 @@ absl::Status ValidateNamespace(const NamespaceSpec& ns,
       return Invalid(absl::StrCat(field, ".path"),
                      "an absolute path is required to join a namespace");
     }
-    return NotYet(absl::StrCat(field, " MODE_JOIN"), "the runtime core");
+    return absl::OkStatus();
   }
   if (!ns.path().empty()) {
     return Invalid(absl::StrCat(field, ".path"), "is only used with MODE_JOIN");
@@ -97,26 +97,38 @@ absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
   for (const auto& [ns, field] : all) {
     if (absl::Status s = ValidateNamespace(*ns, field); !s.ok()) return s;
   }
-  if (n.mount().mode() == NamespaceSpec::MODE_HOST) {
+  if (n.mount().mode() == NamespaceSpec::MODE_HOST ||
+      n.mount().mode() == NamespaceSpec::MODE_JOIN) {
     return Invalid("spec.namespaces.mount",
                    "a container needs its own mount namespace for its rootfs");
   }
-  if (n.user().mode() == NamespaceSpec::MODE_NEW) {
-    return NotYet("spec.namespaces.user", "the runtime core");
+  if (n.user().mode() == NamespaceSpec::MODE_NEW ||
+      n.user().mode() == NamespaceSpec::MODE_JOIN) {
+    return NotYet("spec.namespaces.user", "user namespace support");
   }
   if (n.time().mode() == NamespaceSpec::MODE_NEW) {
-    return NotYet("spec.namespaces.time", "the runtime core");
+    for (const auto* d :
+         {&spec.time_offsets().monotonic(), &spec.time_offsets().boottime()}) {
+      // The kernel keeps offsets within about +-146 years; a day-scale
+      // bound catches unit mistakes (seconds meant as nanoseconds) early.
+      if (d->seconds() > 100LL * 365 * 86400 ||
+          d->seconds() < -100LL * 365 * 86400 || d->nanos() <= -1000000000 ||
+          d->nanos() >= 1000000000) {
+        return Invalid("spec.time_offsets", "offsets must be within 100 years");
+      }
+    }
+  } else if (spec.has_time_offsets()) {
+    return Invalid("spec.time_offsets", "requires a new time namespace");
   }
-  bool own_uts = n.uts().mode() != NamespaceSpec::MODE_HOST;
+  bool own_uts = n.uts().mode() == NamespaceSpec::MODE_DEFAULT ||
+                 n.uts().mode() == NamespaceSpec::MODE_NEW;
   if (!own_uts && (!spec.hostname().empty() || !spec.domainname().empty())) {
     return Invalid("spec.hostname",
-                   "cannot be set when the UTS namespace is the host's");
+                   "cannot be set unless the container has its own UTS "
+                   "namespace");
   }
   if (!spec.uid_mappings().empty() || !spec.gid_mappings().empty()) {
     return Invalid("spec.uid_mappings", "requires a new user namespace");
-  }
-  if (spec.has_time_offsets()) {
-    return Invalid("spec.time_offsets", "requires a new time namespace");
   }
   return absl::OkStatus();
 }

@@ -117,13 +117,18 @@ void CloseOtherFds(int keep) {
 
 }  // namespace
 
-void RunInit(const InitPlan& plan, const InitPipes& pipes) {
+void RunInit(const InitPlan& plan, const InitPipes& pipes,
+             const std::vector<OpenNamespace>& joined) {
   // The monitor blocked SIGCHLD for its signalfd; the user's program must
   // start with a clean signal state.
+  // Handlers too: an ignored SIGPIPE (warrend's) would otherwise survive
+  // execve and break pipelines such as `yes | head -1`.
+  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  pid_t monitor = getppid();
   // Until execve (which resets it), processes in the container may not
   // ptrace this init or open its /proc files (and the fds it still holds).
   prctl(PR_SET_DUMPABLE, 0);
@@ -131,6 +136,9 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes) {
   int status_fd = pipes.status_fd;
   char ready = 0;
   if (read(pipes.cgroup_fd, &ready, 1) != 1) _exit(1);  // monitor gave up
+  if (absl::Status s = JoinNamespaces(joined); !s.ok()) {
+    Fail(status_fd, std::string(s.message()), 0);
+  }
   if (plan.new_cgroup_ns && unshare(CLONE_NEWCGROUP) != 0) {
     Fail(status_fd, "unshare cgroup namespace", errno);
   }
@@ -158,6 +166,10 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes) {
     Fail(status_fd, std::string(s.message()), 0);
   }
   ApplyIdentity(plan, status_fd);
+  // Changing uid cleared the parent-death signal: set it again, and catch a
+  // monitor that died in between.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != monitor) _exit(1);
   if (absl::Status s = security.AfterIdentity(); !s.ok()) {
     Fail(status_fd, std::string(s.message()), 0);
   }

@@ -4,7 +4,10 @@
 #ifndef WARREN_RUNTIME_MONITOR_INIT_PROCESS_H_
 #define WARREN_RUNTIME_MONITOR_INIT_PROCESS_H_
 
+#include <vector>
+
 #include "runtime/init_plan.h"
+#include "runtime/monitor/join_namespaces.h"
 
 namespace warren::runtime {
 
@@ -21,7 +24,9 @@ struct InitPipes {
 
 // Never returns: execs the user's program or exits non-zero after
 // reporting the failure on status_fd (setup) or exec_err_fd (execve).
-[[noreturn]] void RunInit(const InitPlan& plan, const InitPipes& pipes);
+// `joined` are the namespaces to setns into (opened by the monitor).
+[[noreturn]] void RunInit(const InitPlan& plan, const InitPipes& pipes,
+                          const std::vector<OpenNamespace>& joined);
 
 }  // namespace warren::runtime
 

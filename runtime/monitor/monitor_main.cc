@@ -29,6 +29,7 @@
 #include "runtime/file_util.h"
 #include "runtime/init_plan.h"
 #include "runtime/monitor/init_process.h"
+#include "runtime/monitor/join_namespaces.h"
 #include "runtime/monitor/monitor_loop.h"
 #include "runtime/monitor_protocol.h"
 #include "runtime/store_layout.h"
@@ -105,7 +106,14 @@ int Main(int argc, char** argv) {
   setsid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   syscall(SYS_close_range, kReadyFd + 1, ~0U, 0);
+  // warrend ignores SIGPIPE; the monitor wants that too (a vanished reader
+  // must not kill it), but says so itself rather than inheriting it.
+  signal(SIGPIPE, SIG_IGN);
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) {
+    Report(absl::ErrnoToStatus(errno, "open /dev/null"), 0);
+    return 1;
+  }
   dup2(devnull, 0);
   dup2(devnull, 1);
   dup2(devnull, 2);
@@ -127,6 +135,12 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
+  absl::StatusOr<std::vector<OpenNamespace>> ns_files =
+      OpenJoinedNamespaces(*plan);
+  if (!ns_files.ok()) {
+    Report(ns_files.status(), 0);
+    return 1;
+  }
   absl::StatusOr<CgroupSystem> cgroups = CgroupSystem::Detect();
   if (!cgroups.ok()) {
     Report(cgroups.status(), 0);
@@ -148,8 +162,9 @@ int Main(int argc, char** argv) {
   int out[2], err[2], cg[2], status[2], start[2], exec_err[2];
   if (Pipe(out) || Pipe(err) || Pipe(cg) || Pipe(status) || Pipe(start) ||
       Pipe(exec_err)) {
+    absl::Status s = absl::ErrnoToStatus(errno, "pipe");
     (void)cgroup.Remove();
-    Report(absl::ErrnoToStatus(errno, "pipe"), 0);
+    Report(s, 0);
     return 1;
   }
   sigset_t chld;
@@ -157,25 +172,47 @@ int Main(int argc, char** argv) {
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, nullptr);
   int signal_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signal_fd < 0) {
+    // Without it the exit would never be seen.
+    absl::Status s = absl::ErrnoToStatus(errno, "signalfd");
+    (void)cgroup.Remove();
+    Report(s, 0);
+    return 1;
+  }
 
+  if (absl::Status s = PrepareForClone(*plan, *ns_files); !s.ok()) {
+    (void)cgroup.Remove();
+    Report(s, 0);
+    return 1;
+  }
   pid_t init_pid = static_cast<pid_t>(
       syscall(SYS_clone, plan->clone_flags | SIGCHLD, 0, 0, 0, 0));
   if (init_pid < 0) {
+    absl::Status s = absl::ErrnoToStatus(errno, "clone container init");
     (void)cgroup.Remove();
-    Report(absl::ErrnoToStatus(errno, "clone container init"), 0);
+    Report(s, 0);
     return 1;
   }
   if (init_pid == 0) {
-    // The ready pipe is the monitor's: warrend reads it until EOF.
+    // The ready pipe is the monitor's: warrend reads it until EOF. The
+    // monitor's ends of the pipes must go too, so the init sees EOF if the
+    // monitor dies before Start.
     close(kReadyFd);
+    for (int fd : {out[0], err[0], cg[1], status[0], start[1], exec_err[0],
+                   log_fd, signal_fd}) {
+      close(fd);
+    }
     // O_CLOEXEC pipes survive dup2 as plain fds 0-2; the others close at
     // exec, which is what the init relies on for exec_err.
-    RunInit(*plan, InitPipes{devnull, out[1], err[1], cg[0], status[1],
-                             start[0], exec_err[1]});
+    RunInit(*plan,
+            InitPipes{devnull, out[1], err[1], cg[0], status[1], start[0],
+                      exec_err[1]},
+            *ns_files);
   }
   for (int fd : {out[1], err[1], cg[0], status[1], start[0], exec_err[1]}) {
     close(fd);
   }
+  CloseNamespaces(*ns_files);
   // The init waits for this before it does anything, so all its setup and
   // every process it starts are accounted and limited.
   absl::Status joined = cgroup.AddProcess(init_pid);

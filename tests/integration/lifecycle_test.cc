@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -124,6 +126,47 @@ TEST_F(WarrendTest, OwnNetworkNamespaceHasOnlyLoopbackUp) {
   auto [out, err] = Logs("netnone");
   EXPECT_THAT(out, ::testing::StartsWith("lo\n"));
   EXPECT_THAT(out, HasSubstr("<LOOPBACK,UP,LOWER_UP>"));
+}
+
+TEST_F(WarrendTest, SignalsStartAtTheirDefaults) {
+  // warrend ignores SIGPIPE; its containers must not inherit that.
+  CreateOrDie(
+      "pipes",
+      Spec({"sh", "-c", "yes | head -n 1; grep SigIgn /proc/self/status"}));
+  StartOrDie("pipes");
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("pipes", &waited).ok());
+  EXPECT_EQ(waited.status().exit_code(), 0);
+  auto [out, err] = Logs("pipes");
+  EXPECT_THAT(out, HasSubstr("y\n"));
+  EXPECT_THAT(err, ::testing::Not(HasSubstr("Broken pipe")));
+}
+
+TEST_F(WarrendTest, DeleteKillsProcessesThatOutliveInit) {
+  // With the host's PID namespace, a background child survives its init.
+  v1::ContainerSpec spec = Spec({"sh", "-c", "sleep 300 & echo $!"});
+  spec.mutable_namespaces()->mutable_pid()->set_mode(
+      v1::NamespaceSpec::MODE_HOST);
+  CreateOrDie("orphans", spec);
+  StartOrDie("orphans");
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("orphans", &waited).ok());
+  auto [out, err] = Logs("orphans");
+  int orphan = std::atoi(out.c_str());
+  ASSERT_GT(orphan, 1) << out;
+  EXPECT_EQ(kill(orphan, 0), 0) << "the background sleep should still run";
+  v1::DeleteRequest del;
+  del.set_id("orphans");
+  v1::DeleteResponse deleted;
+  grpc::Status s = stub_->Delete(Ctx().get(), del, &deleted);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    // Reaped by its subreaper (the monitor, gone too) or by init.
+    gone = kill(orphan, 0) != 0;
+    if (!gone) usleep(100 * 1000);
+  }
+  EXPECT_TRUE(gone) << "pid " << orphan << " survived Delete";
 }
 
 TEST_F(WarrendTest, KillDeliversSignalAndWaitReportsIt) {

@@ -59,6 +59,27 @@ TEST(InitPlanTest, HostNamespacesAreNotCloned) {
   EXPECT_FALSE(plan->loopback_up);
 }
 
+TEST(InitPlanTest, JoinedAndTimeNamespaces) {
+  v1::ContainerSpec spec = Spec();
+  spec.mutable_namespaces()->mutable_network()->set_mode(
+      v1::NamespaceSpec::MODE_JOIN);
+  spec.mutable_namespaces()->mutable_network()->set_path("/run/netns/a");
+  spec.mutable_namespaces()->mutable_time()->set_mode(
+      v1::NamespaceSpec::MODE_NEW);
+  spec.mutable_time_offsets()->mutable_boottime()->set_seconds(-2);
+  spec.mutable_time_offsets()->mutable_boottime()->set_nanos(-500);
+  absl::StatusOr<InitPlan> plan = BuildInitPlan("web", spec, kPaths);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->clone_flags & CLONE_NEWNET, 0u);
+  EXPECT_FALSE(plan->loopback_up);  // someone else's network namespace
+  ASSERT_EQ(plan->join_namespaces.size(), 1u);
+  EXPECT_EQ(plan->join_namespaces[0].type, CLONE_NEWNET);
+  EXPECT_EQ(plan->join_namespaces[0].path, "/run/netns/a");
+  EXPECT_TRUE(plan->new_time_ns);
+  EXPECT_EQ(plan->boottime_offset_ns, -2000000500);
+  EXPECT_EQ(plan->monotonic_offset_ns, 0);
+}
+
 TEST(InitPlanTest, OverlayRootAndHardenedProc) {
   absl::StatusOr<InitPlan> plan = BuildInitPlan("web", Spec(), kPaths);
   ASSERT_TRUE(plan.ok());

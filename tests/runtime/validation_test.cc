@@ -273,6 +273,30 @@ INSTANTIATE_TEST_SUITE_P(All, SpecValidationBadTest,
                                              },
                                              absl::StatusCode::kInvalidArgument,
                                              "spec.resources.cpuset_cpus"},
+                                     BadSpec{
+                                         "mount_join",
+                                         [](v1::ContainerSpec* s) {
+                                           auto* m = s->mutable_namespaces()
+                                                         ->mutable_mount();
+                                           m->set_mode(
+                                               v1::NamespaceSpec::MODE_JOIN);
+                                           m->set_path("/proc/1/ns/mnt");
+                                         },
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.namespaces.mount"},
+                                     BadSpec{
+                                         "time_offset_too_big",
+                                         [](v1::ContainerSpec* s) {
+                                           s->mutable_namespaces()
+                                               ->mutable_time()
+                                               ->set_mode(
+                                                   v1::NamespaceSpec::MODE_NEW);
+                                           s->mutable_time_offsets()
+                                               ->mutable_boottime()
+                                               ->set_seconds(1LL << 40);
+                                         },
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.time_offsets"},
                                      BadSpec{"bind_without_source",
                                              [](v1::ContainerSpec* s) {
                                                auto* m = s->add_mounts();
