@@ -87,6 +87,18 @@ absl::Status ContainerCgroup::Create() {
 }
 
 absl::Status ContainerCgroup::Apply(const v1::ResourcesSpec& resources) {
+  absl::Status s = ApplyWrites(resources);
+  // The kernel refuses a value (a CPU or memory node that does not exist, a
+  // limit below current usage) with EINVAL/ERANGE: that is the caller's
+  // input, so it is reported as such.
+  if (absl::IsInvalidArgument(s) || absl::IsOutOfRange(s)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spec.resources: ", s.message()));
+  }
+  return s;
+}
+
+absl::Status ContainerCgroup::ApplyWrites(const v1::ResourcesSpec& resources) {
   absl::StatusOr<std::vector<CgroupWrite>> writes =
       PlanResourceWrites(system_, rel_, resources);
   if (!writes.ok()) return writes.status();

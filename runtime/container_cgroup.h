@@ -54,6 +54,8 @@ class ContainerCgroup {
   absl::Status Remove();
 
  private:
+  absl::Status ApplyWrites(const v1::ResourcesSpec& resources);
+
   CgroupSystem system_;
   std::string rel_;
 };
