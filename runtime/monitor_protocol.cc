@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -53,6 +54,19 @@ MonitorReply ReplyFromStatus(const absl::Status& status) {
   reply.set_code(static_cast<int>(status.code()));
   reply.set_message(std::string(status.message()));
   return reply;
+}
+
+absl::StatusOr<UnixSocket> NewSeqpacketSocket(const std::string& path) {
+  UnixSocket s;
+  s.addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(s.addr.sun_path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("socket path too long: ", path));
+  }
+  memcpy(s.addr.sun_path, path.c_str(), path.size() + 1);
+  s.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (s.fd < 0) return absl::ErrnoToStatus(errno, "socket");
+  return s;
 }
 
 std::string MonitorSocketPath(const std::string& run_dir) {

@@ -3,9 +3,12 @@
 #ifndef WARREN_RUNTIME_MONITOR_PROTOCOL_H_
 #define WARREN_RUNTIME_MONITOR_PROTOCOL_H_
 
+#include <sys/un.h>
+
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "google/protobuf/message_lite.h"
 #include "runtime/monitor/monitor.pb.h"
 
@@ -21,6 +24,14 @@ absl::Status ReceivePacket(int fd, google::protobuf::MessageLite* message);
 // Status carried in a reply or ready message, and back.
 absl::Status StatusFromReply(int code, const std::string& message);
 MonitorReply ReplyFromStatus(const absl::Status& status);
+
+// A SOCK_SEQPACKET unix socket with `path` as its address, ready for bind
+// or connect. INVALID_ARGUMENT if the path does not fit in sun_path.
+struct UnixSocket {
+  int fd = -1;
+  sockaddr_un addr{};
+};
+absl::StatusOr<UnixSocket> NewSeqpacketSocket(const std::string& path);
 
 // Path of the control socket inside a container's run directory.
 std::string MonitorSocketPath(const std::string& run_dir);

@@ -21,22 +21,16 @@ namespace {
 
 absl::StatusOr<int> Connect(const StoreLayout& layout) {
   std::string path = MonitorSocketPath(layout.run_dir());
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("socket path too long: ", path));
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "socket");
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  absl::StatusOr<UnixSocket> s = NewSeqpacketSocket(path);
+  if (!s.ok()) return s.status();
+  if (connect(s->fd, reinterpret_cast<sockaddr*>(&s->addr), sizeof(s->addr)) !=
+      0) {
     int err = errno;
-    close(fd);
+    close(s->fd);
     return absl::UnavailableError(
         absl::StrCat("monitor at ", path, " is gone: ", strerror(err)));
   }
-  return fd;
+  return s->fd;
 }
 
 absl::Status Call(const StoreLayout& layout, const MonitorRequest& request) {

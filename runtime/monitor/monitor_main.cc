@@ -53,23 +53,17 @@ void Report(const absl::Status& status, pid_t init_pid) {
 }
 
 absl::StatusOr<int> Listen(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("socket path too long: ", path));
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "socket");
+  absl::StatusOr<UnixSocket> s = NewSeqpacketSocket(path);
+  if (!s.ok()) return s.status();
   unlink(path.c_str());
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      chmod(path.c_str(), 0600) != 0 || listen(fd, 16) != 0) {
+  if (bind(s->fd, reinterpret_cast<sockaddr*>(&s->addr), sizeof(s->addr)) !=
+          0 ||
+      chmod(path.c_str(), 0600) != 0 || listen(s->fd, 16) != 0) {
     int err = errno;
-    close(fd);
+    close(s->fd);
     return absl::ErrnoToStatus(err, absl::StrCat("listen on ", path));
   }
-  return fd;
+  return s->fd;
 }
 
 // Reads the init's setup report: "R" when it is ready, "E<why>" otherwise.
