@@ -123,20 +123,19 @@ grpc::Status ContainerService::Logs(
     since = absl::FromUnixSeconds(request->since().seconds()) +
             absl::Nanoseconds(request->since().nanos());
   }
-  absl::StatusOr<std::vector<runtime::LogRecord>> records =
-      runtime::ReadLogRecords(*path, static_cast<size_t>(request->tail()),
-                              since);
-  if (!records.ok()) return ToGrpcStatus(records.status());
-  for (const runtime::LogRecord& r : *records) {
-    v1::LogsResponse out;
-    out.mutable_time()->set_seconds(absl::ToUnixSeconds(r.time));
-    out.mutable_time()->set_nanos(
-        static_cast<int32_t>(absl::ToUnixNanos(r.time) % 1000000000));
-    out.set_stream(r.stream);
-    out.set_data(r.content);
-    out.set_line_end(r.line_end);
-    if (!writer->Write(out)) break;  // the client went away
-  }
+  absl::Status read = runtime::ForEachLogRecord(
+      *path, static_cast<size_t>(request->tail()), since,
+      [writer](const runtime::LogRecord& r) {
+        v1::LogsResponse out;
+        out.mutable_time()->set_seconds(absl::ToUnixSeconds(r.time));
+        out.mutable_time()->set_nanos(
+            static_cast<int32_t>(absl::ToUnixNanos(r.time) % 1000000000));
+        out.set_stream(r.stream);
+        out.set_data(r.content);
+        out.set_line_end(r.line_end);
+        return writer->Write(out);  // false: the client went away
+      });
+  if (!read.ok()) return ToGrpcStatus(read);
   return grpc::Status::OK;
 }
 
