@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tools/cli/cli_resource_args.h"
 
 namespace warren::cli {
 namespace {
@@ -35,10 +36,12 @@ const FlagSpec* FindShort(const std::vector<FlagSpec>& specs, char c) {
 
 // The create/run flags, shared so `run` accepts exactly what `create` does.
 std::vector<FlagSpec> CreateFlags() {
-  return {
+  std::vector<FlagSpec> flags = {
       {"name", 0, true},    {"rootfs", 0, true},    {"hostname", 0, true},
       {"env", 'e', true},   {"workdir", 'w', true}, {"user", 'u', true},
       {"label", 'l', true}, {"network", 0, true},   {"stop-signal", 0, true}};
+  for (const FlagSpec& f : ResourceFlags()) flags.push_back(f);
+  return flags;
 }
 
 // Splits "K=V" for --env/--label; `need_value` rejects a bare "K".
@@ -100,6 +103,10 @@ absl::StatusOr<CreateOptions> BuildCreate(const ParsedArgs& p) {
       return Usage(
           absl::StrCat("--network \"", mode, "\": want \"none\" or \"host\""));
     }
+  }
+  if (HasResourceFlags(p)) {
+    absl::Status s = ApplyResourceFlags(p, spec.mutable_resources());
+    if (!s.ok()) return s;
   }
   if (p.positional.empty()) {
     return Usage("requires a command to run: CMD [ARGS...] after the flags");

@@ -13,6 +13,7 @@
 #include "grpcpp/client_context.h"
 #include "tools/cli/cli_args.h"
 #include "tools/cli/cli_format.h"
+#include "tools/cli/cli_resource_commands.h"
 #include "tools/cli/cli_support.h"
 #include "tools/cli/cli_usage.h"
 
@@ -389,6 +390,7 @@ int Runner::Help(const std::vector<std::string>& args) {
 
 int RunCommand(const CommandEnv& env, const std::string& command,
                const std::vector<std::string>& args) {
+  if (IsResourceCommand(command)) return RunResourceCommand(env, command, args);
   Runner runner(env, command);
   int rc = runner.Dispatch(args);
   fflush(env.out);

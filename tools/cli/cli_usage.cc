@@ -21,13 +21,30 @@ constexpr char kCreateFlags[] =
     "  --stop-signal SIG   signal for kill without --signal (default: "
     "SIGTERM)\n";
 
+constexpr char kResourceFlags[] =
+    "  -m, --memory SIZE   memory limit: bytes or N with k, m, g or t (64m)\n"
+    "  --memory-swap SIZE  memory plus swap limit, or -1 for unlimited swap\n"
+    "  --cpu-quota US      CPU time per period, in microseconds\n"
+    "  --cpu-period US     CPU period in microseconds (default: 100000)\n"
+    "  --cpu-weight N      relative CPU weight, 1 to 10000\n"
+    "  --cpuset-cpus LIST  CPUs allowed, e.g. 0-1,3\n"
+    "  --cpuset-mems LIST  memory nodes allowed\n"
+    "  --pids-limit N      maximum number of processes (-1: unlimited)\n";
+
+constexpr char kPauseUsage[] =
+    "Usage: warren pause ID...\n\nFreezes every process of the containers. "
+    "Prints each paused id.\n";
+constexpr char kResumeUsage[] =
+    "Usage: warren resume ID... (alias: unpause)\n\nThaws paused "
+    "containers. Prints each resumed id.\n";
+
 const std::map<std::string, std::string>& Usages() {
   static const auto* usages = new std::map<std::string, std::string>{
       {"create",
        absl::StrCat("Usage: warren create [flags] CMD [ARGS...]\n\n"
                     "Creates a container that will run CMD, without starting "
                     "it. Prints its id.\n\nFlags:\n",
-                    kCreateFlags)},
+                    kCreateFlags, kResourceFlags)},
       {"run",
        absl::StrCat(
            "Usage: warren run [--rm] [-d] [create flags] CMD [ARGS...]\n\n"
@@ -37,7 +54,7 @@ const std::map<std::string, std::string>& Usages() {
            "Flags:\n"
            "  --rm                remove the container after it exits\n"
            "  -d, --detach        print the id after starting and return\n",
-           kCreateFlags)},
+           kCreateFlags, kResourceFlags)},
       {"start",
        "Usage: warren start ID\n\nStarts a created container. Prints its "
        "id.\n"},
@@ -75,6 +92,33 @@ const std::map<std::string, std::string>& Usages() {
        "  -n, --tail N        only the last N lines (default: all)\n"
        "  -f, --follow        keep printing new output (not yet supported by "
        "warrend)\n"},
+      {"stats",
+       "Usage: warren stats ID...\n\n"
+       "Shows the resource usage of containers: CPU time, memory usage "
+       "and\nlimit (\"-\": unlimited), peak memory, processes and their "
+       "limit.\n"},
+      {"pause", kPauseUsage},
+      {"resume", kResumeUsage},
+      {"unpause", kResumeUsage},
+      {"update",
+       absl::StrCat("Usage: warren update [flags] ID\n\n"
+                    "Changes resource limits of a live container; limits "
+                    "not named are kept.\nPrints its id.\n\nFlags:\n",
+                    kResourceFlags)},
+      {"events",
+       "Usage: warren events [--filter F]... [--since-seq N]\n\n"
+       "Prints container lifecycle events as they happen, one per line:\n"
+       "TIME SEQUENCE TYPE CONTAINER [exec_id=X] [exit_code=N] [signal=SIG] "
+       "[oom].\nRuns until Ctrl-C or until warrend ends the stream.\n\n"
+       "Flags:\n"
+       "  -f, --filter F      container=ID or type=TYPE (repeatable; "
+       "created,\n"
+       "                      started, exited, oom, paused, resumed, "
+       "updated,\n"
+       "                      deleted, exec_started, exec_exited)\n"
+       "  --since-seq N       first replay the journaled events after "
+       "sequence N\n"
+       "                      (0: all it holds)\n"},
       {"version", "Usage: warren version\n\nPrints the client version.\n"},
       {"help", "Usage: warren help [COMMAND]\n\nShows help.\n"},
   };
@@ -101,6 +145,11 @@ std::string MainUsage() {
          "  ps        list containers\n"
          "  inspect   show one container\n"
          "  logs      print a container's output\n"
+         "  stats     show containers' resource usage\n"
+         "  pause     freeze containers\n"
+         "  resume    thaw paused containers (alias: unpause)\n"
+         "  update    change a container's resource limits\n"
+         "  events    stream lifecycle events\n"
          "  version   print the version\n"
          "  help      show help (warren help COMMAND)\n";
 }

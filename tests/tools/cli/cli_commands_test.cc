@@ -168,6 +168,16 @@ TEST_F(CommandsTest, CreateErrorIsOneLineExit1) {
   EXPECT_EQ(out_.text(), "");
 }
 
+TEST_F(CommandsTest, CreateSendsResourceFlags) {
+  EXPECT_EQ(Run("create",
+                {"--name", "r", "-m", "64m", "--cpu-quota", "50000", "true"}),
+            0);
+  EXPECT_EQ(service_.last_create.spec().resources().memory_limit_bytes(),
+            67108864);
+  EXPECT_EQ(service_.last_create.spec().resources().cpu_quota_us(), 50000);
+  EXPECT_EQ(out_.text(), "r\n");
+}
+
 TEST_F(CommandsTest, UsageErrorExit2WithoutCall) {
   EXPECT_EQ(Run("create", {"--user", "bob", "true"}), 2);
   EXPECT_EQ(err_.text(),
