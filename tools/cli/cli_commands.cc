@@ -16,6 +16,7 @@
 #include "tools/cli/cli_resource_commands.h"
 #include "tools/cli/cli_support.h"
 #include "tools/cli/cli_usage.h"
+#include "tools/cli/runner_base.h"
 
 namespace warren::cli {
 namespace {
@@ -26,10 +27,10 @@ int ExitStatusOf(int code) { return code < 0 || code > 255 ? 255 : code; }
 
 // Implements the commands for one invocation; holds the command name for
 // error lines.
-class Runner {
+class Runner : public RunnerBase {
  public:
   Runner(const CommandEnv& env, std::string command)
-      : env_(env), command_(std::move(command)) {}
+      : RunnerBase(env, std::move(command)) {}
 
   int Dispatch(const std::vector<std::string>& args);
 
@@ -51,42 +52,6 @@ class Runner {
                         v1::Container* out);
   // Streams log records: stdout records to env_.out, stderr to env_.err.
   grpc::Status PrintLogs(const v1::LogsRequest& request);
-
-  void SetDeadline(grpc::ClientContext* ctx, absl::Duration d) const {
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(absl::ToInt64Milliseconds(d)));
-  }
-  int Fail(const grpc::Status& s, const std::string& what = "") {
-    return Error(absl::StrCat(what, DescribeRpcError(s, env_.socket)));
-  }
-  int Error(const std::string& message) {
-    fprintf(env_.err, "warren: %s: %s\n", command_.c_str(), message.c_str());
-    return kExitError;
-  }
-  int UsageError(const absl::Status& s) {
-    fprintf(env_.err, "warren: %s: %s (see 'warren help %s')\n",
-            command_.c_str(), std::string(s.message()).c_str(),
-            command_.c_str());
-    return kExitUsage;
-  }
-  int ShowHelp() {
-    fputs(CommandUsage(command_).c_str(), env_.out);
-    return kExitOk;
-  }
-  // Prints `m` as JSON; returns false (after an error line) if it cannot.
-  bool PrintJson(const google::protobuf::Message& m, bool pretty) {
-    absl::StatusOr<std::string> json = ToJson(m, pretty);
-    if (!json.ok()) {
-      Error(std::string(json.status().message()));
-      return false;
-    }
-    fputs(json->c_str(), env_.out);
-    return true;
-  }
-  void PrintLine(const std::string& s) { fprintf(env_.out, "%s\n", s.c_str()); }
-
-  const CommandEnv& env_;
-  std::string command_;
 };
 
 int Runner::Dispatch(const std::vector<std::string>& args) {

@@ -15,16 +15,17 @@
 #include "tools/cli/cli_resource_format.h"
 #include "tools/cli/cli_support.h"
 #include "tools/cli/cli_usage.h"
+#include "tools/cli/runner_base.h"
 
 namespace warren::cli {
 namespace {
 
 namespace v1 = warren::v1;
 
-class ResourceRunner {
+class ResourceRunner : public RunnerBase {
  public:
   ResourceRunner(const CommandEnv& env, std::string command)
-      : env_(env), command_(std::move(command)) {}
+      : RunnerBase(env, std::move(command)) {}
 
   int Dispatch(const std::vector<std::string>& args) {
     if (command_ == "stats") return Stats(args);
@@ -40,42 +41,6 @@ class ResourceRunner {
   int PauseResume(const std::vector<std::string>& args);
   int Update(const std::vector<std::string>& args);
   int Events(const std::vector<std::string>& args);
-
-  void SetDeadline(grpc::ClientContext* ctx) const {
-    ctx->set_deadline(
-        std::chrono::system_clock::now() +
-        std::chrono::milliseconds(absl::ToInt64Milliseconds(env_.timeout)));
-  }
-  int Fail(const grpc::Status& s, const std::string& what = "") {
-    return Error(absl::StrCat(what, DescribeRpcError(s, env_.socket)));
-  }
-  int Error(const std::string& message) {
-    fprintf(env_.err, "warren: %s: %s\n", command_.c_str(), message.c_str());
-    return kExitError;
-  }
-  int UsageError(const absl::Status& s) {
-    fprintf(env_.err, "warren: %s: %s (see 'warren help %s')\n",
-            command_.c_str(), std::string(s.message()).c_str(),
-            command_.c_str());
-    return kExitUsage;
-  }
-  int ShowHelp() {
-    fputs(CommandUsage(command_).c_str(), env_.out);
-    return kExitOk;
-  }
-  bool PrintJson(const google::protobuf::Message& m, bool pretty) {
-    absl::StatusOr<std::string> json = ToJson(m, pretty);
-    if (!json.ok()) {
-      Error(std::string(json.status().message()));
-      return false;
-    }
-    fputs(json->c_str(), env_.out);
-    return true;
-  }
-  void PrintLine(const std::string& s) { fprintf(env_.out, "%s\n", s.c_str()); }
-
-  const CommandEnv& env_;
-  std::string command_;
 };
 
 int ResourceRunner::Stats(const std::vector<std::string>& args) {
