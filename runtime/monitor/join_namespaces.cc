@@ -54,27 +54,58 @@ absl::StatusOr<std::vector<OpenNamespace>> OpenJoinedNamespaces(
   return out;
 }
 
-absl::Status PrepareForClone(const InitPlan& plan,
-                             const std::vector<OpenNamespace>& joined) {
+absl::StatusOr<SavedNamespaces> PrepareForClone(
+    const InitPlan& plan, const std::vector<OpenNamespace>& joined) {
+  SavedNamespaces saved;
   for (const OpenNamespace& ns : joined) {
-    if (ns.type == CLONE_NEWPID && setns(ns.fd, CLONE_NEWPID) != 0) {
-      return absl::ErrnoToStatus(errno, "join PID namespace");
+    if (ns.type != CLONE_NEWPID) continue;
+    saved.pid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (saved.pid < 0) {
+      return absl::ErrnoToStatus(errno, "open own PID namespace");
+    }
+    if (setns(ns.fd, CLONE_NEWPID) != 0) {
+      absl::Status s = absl::ErrnoToStatus(errno, "join PID namespace");
+      RestoreAfterClone(saved);
+      return s;
     }
   }
-  if (!plan.new_time_ns) return absl::OkStatus();
-  if (unshare(CLONE_NEWTIME) != 0) {
-    return absl::ErrnoToStatus(errno, "unshare time namespace");
+  if (!plan.new_time_ns) return saved;
+  saved.time = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+  absl::Status s;
+  if (saved.time < 0) {
+    s = absl::ErrnoToStatus(errno, "open own time namespace");
+  } else if (unshare(CLONE_NEWTIME) != 0) {
+    s = absl::ErrnoToStatus(errno, "unshare time namespace");
+  } else {
+    std::string offsets =
+        absl::StrCat("monotonic ", OffsetText(plan.monotonic_offset_ns),
+                     "\nboottime ", OffsetText(plan.boottime_offset_ns), "\n");
+    int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      s = absl::ErrnoToStatus(errno, "open timens_offsets");
+    } else {
+      if (write(fd, offsets.data(), offsets.size()) < 0) {
+        s = absl::ErrnoToStatus(errno, "set time namespace offsets");
+      }
+      close(fd);
+    }
   }
-  std::string offsets =
-      absl::StrCat("monotonic ", OffsetText(plan.monotonic_offset_ns),
-                   "\nboottime ", OffsetText(plan.boottime_offset_ns), "\n");
-  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "open timens_offsets");
-  ssize_t n = write(fd, offsets.data(), offsets.size());
-  int err = errno;
-  close(fd);
-  if (n < 0) return absl::ErrnoToStatus(err, "set time namespace offsets");
-  return absl::OkStatus();
+  if (!s.ok()) {
+    RestoreAfterClone(saved);
+    return s;
+  }
+  return saved;
+}
+
+void RestoreAfterClone(const SavedNamespaces& saved) {
+  if (saved.pid >= 0) {
+    (void)setns(saved.pid, CLONE_NEWPID);
+    close(saved.pid);
+  }
+  if (saved.time >= 0) {
+    (void)setns(saved.time, CLONE_NEWTIME);
+    close(saved.time);
+  }
 }
 
 absl::Status JoinNamespaces(const std::vector<OpenNamespace>& joined) {

@@ -24,8 +24,19 @@ absl::StatusOr<std::vector<OpenNamespace>> OpenJoinedNamespaces(
 
 // Monitor side, before clone: joins the PID namespace (it takes effect for
 // children) and enters a new time namespace with the plan's offsets.
-absl::Status PrepareForClone(const InitPlan& plan,
-                             const std::vector<OpenNamespace>& joined);
+// Returns the monitor's own namespaces it changed for its children, for
+// RestoreAfterClone.
+struct SavedNamespaces {
+  int pid = -1;   // fd of the monitor's PID namespace, or -1
+  int time = -1;  // fd of the monitor's time namespace, or -1
+};
+absl::StatusOr<SavedNamespaces> PrepareForClone(
+    const InitPlan& plan, const std::vector<OpenNamespace>& joined);
+
+// Monitor side, after clone: later children of the monitor (including
+// helper processes of its runtime) must not land in the container's PID or
+// time namespace; a PID namespace's init dying would kill them.
+void RestoreAfterClone(const SavedNamespaces& saved);
 
 // Init side: setns into every joined namespace but PID; closes all fds.
 absl::Status JoinNamespaces(const std::vector<OpenNamespace>& joined);

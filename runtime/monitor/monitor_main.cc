@@ -174,9 +174,10 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
-  if (absl::Status s = PrepareForClone(*plan, *ns_files); !s.ok()) {
+  absl::StatusOr<SavedNamespaces> own_ns = PrepareForClone(*plan, *ns_files);
+  if (!own_ns.ok()) {
     (void)cgroup.Remove();
-    Report(s, 0);
+    Report(own_ns.status(), 0);
     return 1;
   }
   pid_t init_pid = static_cast<pid_t>(
@@ -207,6 +208,7 @@ int Main(int argc, char** argv) {
     close(fd);
   }
   CloseNamespaces(*ns_files);
+  RestoreAfterClone(*own_ns);
   // The init waits for this before it does anything, so all its setup and
   // every process it starts are accounted and limited.
   absl::Status joined = cgroup.AddProcess(init_pid);
