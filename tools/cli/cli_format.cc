@@ -119,6 +119,11 @@ std::string FormatPsTable(
                     c.pid() > 0 ? absl::StrCat(c.pid()) : "-", ExitSummary(c),
                     RelativeTime(c.created_at(), now), command});
   }
+  return FormatTable(rows);
+}
+
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return "";
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) {

@@ -5,6 +5,7 @@
 #define WARREN_TOOLS_CLI_CLI_FORMAT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -63,6 +64,10 @@ std::string FormatRpcError(const grpc::Status& status);
 // e.g. exit_code 0 is visible). `pretty` adds indentation.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message,
                                    bool pretty);
+
+// Left-aligned columns, three spaces apart, sized to the widest cell; the
+// first row is the header.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace warren::cli
 

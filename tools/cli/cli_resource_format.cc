@@ -47,22 +47,7 @@ std::string FormatStatsTable(
              s.pids_current(), " / ",
              Unlimited(s.pids_limit()) ? "-" : absl::StrCat(s.pids_limit()))});
   }
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      width[i] = std::max(width[i], row[i].size());
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 3, ' ');
-    }
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
+  return FormatTable(rows);
 }
 
 std::string FormatEvent(const warren::v1::Event& e) {
