@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/tools/cli/command_test_harness.h"
 #include "tools/cli/cli_support.h"
 
 namespace warren::cli {
@@ -82,53 +83,7 @@ class FakeService : public v1::ContainerService::Service {
   int exit_code = 0;
 };
 
-// Captures what a command prints to a FILE*.
-class Capture {
- public:
-  Capture() : file_(open_memstream(&buf_, &size_)) {}
-  ~Capture() {
-    fclose(file_);
-    free(buf_);
-  }
-  FILE* file() { return file_; }
-  std::string text() {
-    fflush(file_);
-    return std::string(buf_, size_);
-  }
-
- private:
-  char* buf_ = nullptr;
-  size_t size_ = 0;
-  FILE* file_;
-};
-
-class CommandsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    stub_ = v1::ContainerService::NewStub(
-        server_->InProcessChannel(grpc::ChannelArguments()));
-    env_.stub = stub_.get();
-    env_.socket = "unix:///nonexistent/warren.sock";
-    env_.out = out_.file();
-    env_.err = err_.file();
-  }
-  void TearDown() override { server_->Shutdown(); }
-
-  int Run(const std::string& command, const std::vector<std::string>& args) {
-    return RunCommand(env_, command, args);
-  }
-
-  FakeService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::ContainerService::Stub> stub_;
-  CommandEnv env_;
-  Capture out_;
-  Capture err_;
-};
+class CommandsTest : public InProcessCommandTest<FakeService> {};
 
 TEST_F(CommandsTest, RunWaitsPrintsLogsRemovesAndReturnsExitCode) {
   service_.exit_code = 3;
