@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/delimited_message_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "runtime/file_util.h"
 
 namespace warren::runtime {
@@ -56,8 +57,8 @@ bool WriteAll(int fd, const std::string& data) {
 }
 
 void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
-  ts->set_seconds(absl::ToUnixSeconds(t));
-  ts->set_nanos(static_cast<int32_t>(absl::ToUnixNanos(t) % 1000000000));
+  *ts = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(t));
 }
 
 }  // namespace

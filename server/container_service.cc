@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/time_util.h"
 #include "runtime/container_id.h"
 #include "runtime/log_reader.h"
 #include "server/log.h"
@@ -127,9 +128,9 @@ grpc::Status ContainerService::Logs(
       *path, static_cast<size_t>(request->tail()), since,
       [writer](const runtime::LogRecord& r) {
         v1::LogsResponse out;
-        out.mutable_time()->set_seconds(absl::ToUnixSeconds(r.time));
-        out.mutable_time()->set_nanos(
-            static_cast<int32_t>(absl::ToUnixNanos(r.time) % 1000000000));
+        *out.mutable_time() =
+            google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+                absl::ToUnixNanos(r.time));
         out.set_stream(r.stream);
         out.set_data(r.content);
         out.set_line_end(r.line_end);

@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
 #include "runtime/file_util.h"
 #include "runtime/monitor_protocol.h"
 #include "runtime/signals.h"
@@ -95,10 +96,9 @@ void MonitorLoop::OnSignal() {
       exit_.set_exit_code(128 + WTERMSIG(wstatus));
       exit_.set_signal(SignalName(WTERMSIG(wstatus)));
     }
-    absl::Time now = absl::Now();
-    exit_.mutable_finished_at()->set_seconds(absl::ToUnixSeconds(now));
-    exit_.mutable_finished_at()->set_nanos(
-        static_cast<int32_t>(absl::ToUnixNanos(now) % 1000000000));
+    *exit_.mutable_finished_at() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+            absl::ToUnixNanos(absl::Now()));
   }
 }
 

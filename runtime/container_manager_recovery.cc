@@ -1,0 +1,118 @@
+// ContainerManager's start-up: rebuilding its state from the state
+// directory and the monitors' sockets, and learning of exits. Split from
+// container_manager.cc, which holds the lifecycle RPCs.
+#include <dirent.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "runtime/container_id.h"
+#include "runtime/container_manager.h"
+#include "runtime/event_types.h"
+#include "runtime/file_util.h"
+
+namespace warren::runtime {
+namespace {
+
+std::vector<std::string> SubdirNames(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != ".." && ValidateContainerId(name).ok()) {
+      names.push_back(name);
+    }
+  }
+  closedir(d);
+  return names;
+}
+
+}  // namespace
+
+absl::Status ContainerManager::Init() {
+  for (const std::string& dir :
+       {options_.state_dir + "/containers", options_.run_dir + "/containers"}) {
+    if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
+  }
+  absl::StatusOr<std::unique_ptr<EventJournal>> journal = EventJournal::Open(
+      options_.state_dir + "/events.journal", options_.max_events);
+  if (!journal.ok()) return journal.status();
+  journal_ = *std::move(journal);
+  if (absl::Status s = watcher_.Start(); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& id :
+       SubdirNames(options_.state_dir + "/containers")) {
+    Recover(id);
+  }
+  // Run directories without a container are leftovers of a crash.
+  for (const std::string& id : SubdirNames(options_.run_dir + "/containers")) {
+    if (!containers_.contains(id)) {
+      (void)RemoveTree(LayoutFor(id).run_dir());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ContainerManager::Recover(const std::string& id) {
+  auto entry = std::make_unique<Entry>(LayoutFor(id));
+  if (!ReadProto(entry->layout.RecordPath(), &entry->record).ok()) {
+    // A Create that never finished: its monitor (if any) must not keep a
+    // container nobody knows about.
+    (void)monitors_->Kill(entry->layout, SIGKILL, true);
+    RemoveFiles(entry->layout);
+    (void)cgroups_->Remove(id);
+    return;
+  }
+  Entry* e = entry.get();
+  containers_[id] = std::move(entry);
+  if (e->record.state() != v1::STOPPED) WatchOrMarkStopped(id, e);
+}
+
+void ContainerManager::WatchOrMarkStopped(const std::string& id, Entry* e) {
+  absl::StatusOr<int> fd = monitors_->Watch(e->layout);
+  if (fd.ok() && watcher_.Add(id, *fd).ok()) return;
+  MarkStopped(e);
+}
+
+void ContainerManager::MarkStopped(Entry* e) {
+  if (e->record.state() == v1::STOPPED) return;
+  if (e->starting) {
+    e->exit_pending = true;  // Start finishes the job after "started"
+    return;
+  }
+  v1::ExitStatus exit;
+  if (!ReadProto(e->layout.ExitPath(), &exit).ok()) {
+    // The monitor died without recording the exit (killed by hand): the
+    // real status is lost; report it as a failure rather than success.
+    exit.set_exit_code(255);
+    *exit.mutable_finished_at() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+            absl::ToUnixNanos(absl::Now()));
+  }
+  v1::Container& r = e->record;
+  // Journal, then persist STOPPED (which keeps recovery from journaling the
+  // exit again). A crash in between is caught by the journal's own record.
+  if (journal_ != nullptr && journal_->LastTypeOf(r.id()) != kEventExited) {
+    Emit(ExitEvents(r.id(), exit));
+  }
+  r.set_state(v1::STOPPED);
+  r.set_pid(0);
+  r.set_exit_code(exit.exit_code());
+  r.set_signal(exit.signal());
+  r.set_oom_killed(exit.oom_killed());
+  *r.mutable_finished_at() = exit.finished_at();
+  (void)Persist(*e);
+  changed_.SignalAll();
+}
+
+void ContainerManager::OnMonitorExit(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto it = containers_.find(id);
+  if (it != containers_.end()) MarkStopped(it->second.get());
+}
+
+}  // namespace warren::runtime
