@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "runtime/cgroup_plan.h"
+#include "runtime/device_bpf.h"
 #include "runtime/device_cgroup.h"
 #include "runtime/file_util.h"
 
@@ -123,7 +124,14 @@ absl::Status ContainerCgroup::RestrictDevices() {
   for (const CgroupWrite& w : PlanDeviceWrites(system_, rel_)) {
     if (absl::Status s = WriteCgroupFile(w.path, w.value); !s.ok()) return s;
   }
-  return absl::OkStatus();
+  // No v1 devices controller enforces the rules: a BPF program on the v2
+  // directory does. It is released when Remove() deletes that directory.
+  std::string dir = DeviceProgramDir(system_, rel_);
+  if (dir.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<bpf_insn>> program =
+      BuildDeviceProgram(DefaultDeviceRules());
+  if (!program.ok()) return program.status();
+  return AttachDeviceProgram(dir, *program);
 }
 
 absl::Status ContainerCgroup::AddProcess(pid_t pid) {

@@ -39,8 +39,10 @@ class ContainerCgroup {
   // mems (they start empty, and no task may join an empty cpuset).
   absl::Status Create();
   absl::Status Apply(const v1::ResourcesSpec& resources);
-  // Allows only the standard devices (runtime/device_cgroup.h); a no-op
-  // without a v1 devices controller. Called while the cgroup is empty.
+  // Allows only the standard devices (runtime/device_cgroup.h): v1
+  // devices-controller writes, or without a v1 devices controller a BPF
+  // device program on the v2 directory (runtime/device_bpf.h). A no-op only
+  // on a host with neither. Called while the cgroup is empty.
   absl::Status RestrictDevices();
   absl::Status AddProcess(pid_t pid);
   // Every process in the cgroup (from the first hierarchy that has one).

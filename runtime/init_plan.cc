@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/id_map.h"
 #include "runtime/rlimits.h"
 #include "runtime/sysctls.h"
 
@@ -40,31 +41,89 @@ unsigned long CloneFlags(const v1::ContainerSpec& spec) {
   if (IsNew(n.ipc(), true)) flags |= CLONE_NEWIPC;
   if (IsNew(n.pid(), true)) flags |= CLONE_NEWPID;
   if (IsNew(n.network(), !host_network)) flags |= CLONE_NEWNET;
+  if (IsNew(n.user(), false)) flags |= CLONE_NEWUSER;
   return flags;
 }
 
-void AddMounts(const ContainerPaths& paths, const std::string& rootfs,
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+std::string Basename(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
+
+std::string AnchorPath(int fd, const std::string& path) {
+  return absl::StrCat("/proc/self/fd/", fd, "/", Basename(path));
+}
+
+// With a new user namespace the init reaches its directories through the
+// anchor descriptors (see kAnchorRunDirFd) and the image through its
+// idmapped mount; returns the paths the mounts use.
+ContainerPaths PlanUserNamespace(const v1::ContainerSpec& spec,
+                                 const ContainerPaths& paths, InitPlan* plan) {
+  UserNamespacePlan& u = plan->user_ns;
+  u.uid_map = IdMapText(spec.uid_mappings());
+  u.gid_map = IdMapText(spec.gid_mappings());
+  u.root_host_uid = MapToHost(spec.uid_mappings(), 0).value_or(0);
+  u.root_host_gid = MapToHost(spec.gid_mappings(), 0).value_or(0);
+  u.run_dir = Dirname(paths.merged_dir);
+  u.bundle_dir = Dirname(paths.upper_dir);
+  u.image_dir = u.run_dir + "/image";
+  return {AnchorPath(kAnchorBundleDirFd, paths.upper_dir),
+          AnchorPath(kAnchorBundleDirFd, paths.work_dir),
+          AnchorPath(kAnchorRunDirFd, paths.merged_dir)};
+}
+
+void AddMounts(const ContainerPaths& paths, const std::string& lower,
                InitPlan* plan) {
   const std::string& root = paths.merged_dir;
+  const bool userns = plan->new_user_ns;
   constexpr unsigned long kSecure = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   plan->mounts = {
       {"overlay", root, "overlay", 0,
-       absl::StrCat("lowerdir=", rootfs, ",upperdir=", paths.upper_dir,
-                    ",workdir=", paths.work_dir)},
+       absl::StrCat("lowerdir=", lower, ",upperdir=", paths.upper_dir,
+                    ",workdir=", paths.work_dir,
+                    // Unprivileged overlayfs keeps its metadata in user.*
+                    // xattrs (trusted.* needs host CAP_SYS_ADMIN).
+                    userns ? ",userxattr" : "")},
       {"proc", root + "/proc", "proc", kSecure, ""},
-      {"sysfs", root + "/sys", "sysfs", kSecure | MS_RDONLY, ""},
-      {"tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-       "mode=755,size=65536k"},
-      {"devpts", root + "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-       "newinstance,ptmxmode=0666,mode=0620"},
-      {"shm", root + "/dev/shm", "tmpfs", kSecure, "mode=1777,size=65536k"},
-      {"mqueue", root + "/dev/mqueue", "mqueue", kSecure, ""},
   };
-  plan->devices = {
-      {root + "/dev/null", 1, 3},    {root + "/dev/zero", 1, 5},
-      {root + "/dev/full", 1, 7},    {root + "/dev/random", 1, 8},
-      {root + "/dev/urandom", 1, 9}, {root + "/dev/tty", 5, 0},
+  if (userns && !(plan->clone_flags & CLONE_NEWNET)) {
+    // sysfs may only be mounted by the owner of the network namespace: show
+    // the host's, read-only (runc does the same).
+    plan->mounts.push_back({"/sys", root + "/sys", "", MS_BIND | MS_REC, ""});
+    plan->mounts.push_back({"", root + "/sys", "",
+                            MS_BIND | MS_REMOUNT | MS_RDONLY | kSecure, ""});
+  } else {
+    plan->mounts.push_back(
+        {"sysfs", root + "/sys", "sysfs", kSecure | MS_RDONLY, ""});
+  }
+  plan->mounts.push_back({"tmpfs", root + "/dev", "tmpfs",
+                          MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"});
+  plan->mounts.push_back({"devpts", root + "/dev/pts", "devpts",
+                          MS_NOSUID | MS_NOEXEC,
+                          "newinstance,ptmxmode=0666,mode=0620"});
+  plan->mounts.push_back(
+      {"shm", root + "/dev/shm", "tmpfs", kSecure, "mode=1777,size=65536k"});
+  // mqueue may only be mounted by the owner of the IPC namespace.
+  if (!userns || (plan->clone_flags & CLONE_NEWIPC)) {
+    plan->mounts.push_back(
+        {"mqueue", root + "/dev/mqueue", "mqueue", kSecure, ""});
+  }
+  const std::tuple<const char*, unsigned, unsigned> kDevices[] = {
+      {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+      {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
   };
+  for (const auto& [name, major, minor] : kDevices) {
+    DeviceNode d;
+    d.path = absl::StrCat(root, "/dev/", name);
+    d.major = major;
+    d.minor = minor;
+    if (userns) d.host_path = absl::StrCat("/dev/", name);
+    plan->devices.push_back(d);
+  }
   plan->symlinks = {
       {"pts/ptmx", root + "/dev/ptmx"},
       {"/proc/self/fd", root + "/dev/fd"},
@@ -166,8 +225,15 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
   plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;
   plan.new_cgroup_ns = IsNew(spec.namespaces().cgroup(), true);
   AddNamespaceJoinsAndTime(spec, &plan);
-  plan.merged_dir = paths.merged_dir;
-  AddMounts(paths, spec.rootfs(), &plan);
+  plan.new_user_ns = (plan.clone_flags & CLONE_NEWUSER) != 0;
+  ContainerPaths used = paths;
+  std::string lower = spec.rootfs();
+  if (plan.new_user_ns) {
+    used = PlanUserNamespace(spec, paths, &plan);
+    lower = AnchorPath(kAnchorRunDirFd, plan.user_ns.image_dir);
+  }
+  plan.merged_dir = used.merged_dir;
+  AddMounts(used, lower, &plan);
   if (absl::Status s = AddUserMountsAndPaths(spec, &plan); !s.ok()) return s;
 
   const v1::ProcessSpec& p = spec.process();

@@ -30,11 +30,14 @@ struct MountStep {
 };
 
 // One mknod(2) of a character device inside the container's /dev.
+// In a user namespace mknod is refused, so the host's node (`host_path`) is
+// bind-mounted onto an empty file instead, as runc does.
 struct DeviceNode {
   std::string path;
   unsigned int major = 0;
   unsigned int minor = 0;
   unsigned int mode = 0666;
+  std::string host_path;  // set: bind-mount this instead of mknod
 };
 
 // One symlink(2): `link` is a host path under the merged root.
@@ -65,9 +68,34 @@ struct JoinNamespace {
   std::string field;  // spec field, for error messages
 };
 
+// Descriptors the init of a user-namespaced container opens on its run and
+// bundle directories while it still has host root's file ownership. Paths
+// until pivot_root go through "/proc/self/fd/<fd>/...", so the parents of
+// state_dir and run_dir never need to be traversable by the mapped root.
+inline constexpr int kAnchorRunDirFd = 512;
+inline constexpr int kAnchorBundleDirFd = 513;
+
+// A new user namespace (runc's model with idmapped mounts): the init is
+// cloned into it, the monitor writes its id maps, makes the writable layer
+// the container root's and hands the init an idmapped mount of the image,
+// so the shared read-only image shows as owned by the container's root
+// without being copied or chowned.
+struct UserNamespacePlan {
+  std::string uid_map;  // /proc/<pid>/uid_map text, a line per mapping
+  std::string gid_map;
+  uid_t root_host_uid = 0;  // host ids of the container's uid and gid 0
+  gid_t root_host_gid = 0;
+  std::string run_dir;     // host path, opened as kAnchorRunDirFd
+  std::string bundle_dir;  // host path, opened as kAnchorBundleDirFd
+  std::string image_dir;   // host path where the init attaches the image
+};
+
 struct InitPlan {
   // CLONE_NEW* flags for clone(2).
   unsigned long clone_flags = 0;
+  // Set with CLONE_NEWUSER in clone_flags.
+  bool new_user_ns = false;
+  UserNamespacePlan user_ns;
   // Joined namespaces: the PID one by the monitor before clone (it applies
   // to children), the others by the init right after it is in its cgroup.
   std::vector<JoinNamespace> join_namespaces;

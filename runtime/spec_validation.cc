@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/cgroup_plan.h"
+#include "runtime/id_map.h"
 #include "runtime/mount_options.h"
 #include "runtime/rlimits.h"
 #include "runtime/security_plan.h"
@@ -82,6 +83,89 @@ absl::Status ValidateNamespace(const NamespaceSpec& ns,
   return absl::OkStatus();
 }
 
+// One uid_map or gid_map: 1..340 lines (the kernel's limit), no empty or
+// wrapping range, and no two ranges overlapping on either side.
+absl::Status ValidateIdMap(const IdMappings& maps, absl::string_view field) {
+  if (maps.empty()) {
+    return Invalid(field, "is required with a new user namespace");
+  }
+  if (maps.size() > 340) return Invalid(field, "at most 340 mappings");
+  constexpr uint64_t kIds = 1ULL << 32;
+  for (int i = 0; i < maps.size(); ++i) {
+    const v1::IdMapping& m = maps[i];
+    std::string item = absl::StrCat(field, "[", i, "]");
+    if (m.size() == 0) return Invalid(item, "size must be at least 1");
+    if (uint64_t{m.container_id()} + m.size() > kIds ||
+        uint64_t{m.host_id()} + m.size() > kIds) {
+      return Invalid(item, "range exceeds 32-bit ids");
+    }
+    for (int j = 0; j < i; ++j) {
+      const v1::IdMapping& o = maps[j];
+      auto overlap = [](uint64_t a, uint64_t an, uint64_t b, uint64_t bn) {
+        return a < b + bn && b < a + an;
+      };
+      if (overlap(m.container_id(), m.size(), o.container_id(), o.size()) ||
+          overlap(m.host_id(), m.size(), o.host_id(), o.size())) {
+        return Invalid(item, absl::StrCat("overlaps ", field, "[", j, "]"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A new user namespace needs both maps, a mapped root (the init becomes uid
+// and gid 0 of the namespace to set the container up, as with runc) and a
+// mapped identity for the process; the container's own PID namespace (proc
+// can only be mounted by its owner) and no joined namespaces (they would
+// belong to the host's user namespace).
+absl::Status ValidateUserNamespace(const v1::ContainerSpec& spec) {
+  if (absl::Status s = ValidateIdMap(spec.uid_mappings(), "spec.uid_mappings");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateIdMap(spec.gid_mappings(), "spec.gid_mappings");
+      !s.ok()) {
+    return s;
+  }
+  if (!MapToHost(spec.uid_mappings(), 0) ||
+      !MapToHost(spec.gid_mappings(), 0)) {
+    return Invalid("spec.uid_mappings",
+                   "container uid 0 and gid 0 must be mapped");
+  }
+  const v1::ProcessSpec& p = spec.process();
+  if (!MapToHost(spec.uid_mappings(), p.uid())) {
+    return Invalid("spec.process.uid",
+                   absl::StrCat(p.uid(), " is not in spec.uid_mappings"));
+  }
+  if (!MapToHost(spec.gid_mappings(), p.gid())) {
+    return Invalid("spec.process.gid",
+                   absl::StrCat(p.gid(), " is not in spec.gid_mappings"));
+  }
+  for (int i = 0; i < p.additional_gids_size(); ++i) {
+    if (!MapToHost(spec.gid_mappings(), p.additional_gids(i))) {
+      return Invalid(absl::StrCat("spec.process.additional_gids[", i, "]"),
+                     "is not in spec.gid_mappings");
+    }
+  }
+  const v1::NamespacesSpec& n = spec.namespaces();
+  if (n.pid().mode() == NamespaceSpec::MODE_HOST ||
+      n.pid().mode() == NamespaceSpec::MODE_JOIN) {
+    return Invalid("spec.namespaces.pid",
+                   "a new user namespace needs a new PID namespace");
+  }
+  for (const auto& [ns, field] : {std::pair{&n.uts(), "spec.namespaces.uts"},
+                                  {&n.ipc(), "spec.namespaces.ipc"},
+                                  {&n.network(), "spec.namespaces.network"},
+                                  {&n.cgroup(), "spec.namespaces.cgroup"},
+                                  {&n.time(), "spec.namespaces.time"}}) {
+    if (ns->mode() == NamespaceSpec::MODE_JOIN) {
+      return Invalid(field,
+                     "cannot be joined together with a new user namespace");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
   const v1::NamespacesSpec& n = spec.namespaces();
   const std::pair<const NamespaceSpec*, const char*> all[] = {
@@ -102,9 +186,9 @@ absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
     return Invalid("spec.namespaces.mount",
                    "a container needs its own mount namespace for its rootfs");
   }
-  if (n.user().mode() == NamespaceSpec::MODE_NEW ||
-      n.user().mode() == NamespaceSpec::MODE_JOIN) {
-    return NotYet("spec.namespaces.user", "user namespace support");
+  if (n.user().mode() == NamespaceSpec::MODE_JOIN) {
+    return NotYet("spec.namespaces.user MODE_JOIN",
+                  "joining user namespaces (MODE_NEW works)");
   }
   if (n.time().mode() == NamespaceSpec::MODE_NEW) {
     for (const auto* d :
@@ -126,6 +210,9 @@ absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
     return Invalid("spec.hostname",
                    "cannot be set unless the container has its own UTS "
                    "namespace");
+  }
+  if (n.user().mode() == NamespaceSpec::MODE_NEW) {
+    return ValidateUserNamespace(spec);
   }
   if (!spec.uid_mappings().empty() || !spec.gid_mappings().empty()) {
     return Invalid("spec.uid_mappings", "requires a new user namespace");

@@ -20,6 +20,8 @@
 #include "netns/loopback.h"
 #include "runtime/monitor/apply_security.h"
 #include "runtime/monitor/container_mounts.h"
+#include "runtime/monitor/fd_passing.h"
+#include "runtime/monitor/user_namespace.h"
 
 namespace warren::runtime {
 namespace {
@@ -57,6 +59,17 @@ void ApplyMounts(const InitPlan& plan, int status_fd) {
     }
   }
   for (const DeviceNode& d : plan.devices) {
+    if (!d.host_path.empty()) {
+      int fd = open(d.path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+      if (fd < 0) Fail(status_fd, "create " + d.path, errno);
+      close(fd);
+      if (mount(d.host_path.c_str(), d.path.c_str(), nullptr, MS_BIND,
+                nullptr) != 0) {
+        Fail(status_fd, absl::StrCat("bind ", d.host_path, " on ", d.path),
+             errno);
+      }
+      continue;
+    }
     if (mknod(d.path.c_str(), S_IFCHR | d.mode, makedev(d.major, d.minor)) !=
         0) {
       Fail(status_fd, "mknod " + d.path, errno);
@@ -134,10 +147,21 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes,
   prctl(PR_SET_DUMPABLE, 0);
 
   int status_fd = pipes.status_fd;
-  char ready = 0;
-  if (read(pipes.cgroup_fd, &ready, 1) != 1) _exit(1);  // monitor gave up
+  // The monitor gave up if this fails.
+  absl::StatusOr<ByteAndFd> released = RecvByteAndFd(pipes.cgroup_fd);
+  if (!released.ok()) _exit(1);
   if (absl::Status s = JoinNamespaces(joined); !s.ok()) {
     Fail(status_fd, std::string(s.message()), 0);
+  }
+  if (plan.new_user_ns) {
+    if (absl::Status s = BecomeUserNamespaceRoot(plan.user_ns, released->fd);
+        !s.ok()) {
+      Fail(status_fd, std::string(s.message()), 0);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // cleared by the uid change
+    if (getppid() != monitor) _exit(1);
+  } else if (released->fd >= 0) {
+    close(released->fd);
   }
   if (plan.new_cgroup_ns && unshare(CLONE_NEWCGROUP) != 0) {
     Fail(status_fd, "unshare cgroup namespace", errno);

@@ -13,10 +13,12 @@ namespace warren::runtime {
 
 // File descriptors the init uses to talk to its monitor.
 struct InitPipes {
-  int stdin_fd = -1;     // becomes fd 0
-  int stdout_fd = -1;    // becomes fd 1
-  int stderr_fd = -1;    // becomes fd 2
-  int cgroup_fd = -1;    // init blocks reading one byte: it is in its cgroup
+  int stdin_fd = -1;   // becomes fd 0
+  int stdout_fd = -1;  // becomes fd 1
+  int stderr_fd = -1;  // becomes fd 2
+  // A unix socket: init blocks for one byte (it is in its cgroup), with
+  // the idmapped image attached for a new user namespace.
+  int cgroup_fd = -1;
   int status_fd = -1;    // init writes "R" when set up, or "E<message>"
   int start_fd = -1;     // init blocks reading one byte: the Start signal
   int exec_err_fd = -1;  // close-on-exec; init writes the execve error here

@@ -28,9 +28,11 @@
 #include "runtime/container_cgroup.h"
 #include "runtime/file_util.h"
 #include "runtime/init_plan.h"
+#include "runtime/monitor/fd_passing.h"
 #include "runtime/monitor/init_process.h"
 #include "runtime/monitor/join_namespaces.h"
 #include "runtime/monitor/monitor_loop.h"
+#include "runtime/monitor/user_namespace.h"
 #include "runtime/monitor_protocol.h"
 #include "runtime/store_layout.h"
 
@@ -83,6 +85,24 @@ absl::Status AwaitInit(int status_fd) {
 }
 
 int Pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+// Lets the init go on once it is in its cgroup; for a new user namespace,
+// first writes its id maps and hands it the idmapped image.
+absl::Status ReleaseInit(const InitPlan& plan, const v1::ContainerSpec& spec,
+                         pid_t init_pid, int channel) {
+  int image_fd = -1;
+  if (plan.new_user_ns) {
+    if (absl::Status s = WriteIdMaps(init_pid, plan.user_ns); !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<int> image = MakeIdmappedImage(init_pid, spec.rootfs());
+    if (!image.ok()) return image.status();
+    image_fd = *image;
+  }
+  absl::Status sent = SendByteAndFd(channel, 'C', image_fd);
+  if (image_fd >= 0) close(image_fd);
+  return sent;
+}
 
 int Main(int argc, char** argv) {
   if (argc != 4) {
@@ -153,9 +173,20 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
+  if (plan->new_user_ns) {
+    ContainerPaths paths = layout.Paths();
+    if (absl::Status s = PrepareUserNamespaceLayers(
+            plan->user_ns, paths.upper_dir, paths.work_dir);
+        !s.ok()) {
+      (void)cgroup.Remove();
+      Report(s, 0);
+      return 1;
+    }
+  }
   int out[2], err[2], cg[2], status[2], start[2], exec_err[2];
-  if (Pipe(out) || Pipe(err) || Pipe(cg) || Pipe(status) || Pipe(start) ||
-      Pipe(exec_err)) {
+  if (Pipe(out) || Pipe(err) ||
+      socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cg) != 0 ||
+      Pipe(status) || Pipe(start) || Pipe(exec_err)) {
     absl::Status s = absl::ErrnoToStatus(errno, "pipe");
     (void)cgroup.Remove();
     Report(s, 0);
@@ -212,9 +243,7 @@ int Main(int argc, char** argv) {
   // The init waits for this before it does anything, so all its setup and
   // every process it starts are accounted and limited.
   absl::Status joined = cgroup.AddProcess(init_pid);
-  if (joined.ok() && write(cg[1], "C", 1) != 1) {
-    joined = absl::ErrnoToStatus(errno, "release init after cgroup join");
-  }
+  if (joined.ok()) joined = ReleaseInit(*plan, spec, init_pid, cg[1]);
   close(cg[1]);
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   fcntl(err[0], F_SETFL, O_NONBLOCK);

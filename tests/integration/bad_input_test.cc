@@ -29,14 +29,6 @@ int CountEntries(const std::string& dir) {
 
 class BadInputTest : public WarrendTest {
  protected:
-  grpc::Status Create(const std::string& id, const v1::ContainerSpec& spec) {
-    v1::CreateRequest req;
-    req.set_id(id);
-    *req.mutable_spec() = spec;
-    v1::CreateResponse resp;
-    return stub_->Create(Ctx().get(), req, &resp);
-  }
-
   void ExpectNothingLeft() {
     EXPECT_EQ(CountEntries(warrend_->state_dir() + "/containers"), 0);
     EXPECT_EQ(CountEntries(warrend_->run_dir() + "/containers"), 0);
@@ -91,10 +83,20 @@ TEST_F(BadInputTest, MissingOrMalformedFieldsNameTheField) {
 TEST_F(BadInputTest, NotYetSupportedFeaturesSayUnimplemented) {
   v1::ContainerSpec spec = Spec({"true"});
   spec.mutable_namespaces()->mutable_user()->set_mode(
-      v1::NamespaceSpec::MODE_NEW);
+      v1::NamespaceSpec::MODE_JOIN);
+  spec.mutable_namespaces()->mutable_user()->set_path("/proc/1/ns/user");
   grpc::Status s = Create("later", spec);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_THAT(s.error_message(), HasSubstr("spec.namespaces.user"));
+  ExpectNothingLeft();
+
+  // A new user namespace works, but needs its id maps.
+  spec.mutable_namespaces()->mutable_user()->set_mode(
+      v1::NamespaceSpec::MODE_NEW);
+  spec.mutable_namespaces()->mutable_user()->clear_path();
+  s = Create("nomaps", spec);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.uid_mappings"));
   ExpectNothingLeft();
 }
 

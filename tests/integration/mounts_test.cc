@@ -22,27 +22,12 @@ class MountsTest : public WarrendTest {
  protected:
   // Runs `script` with `sh -c` in a container made from `spec`; returns
   // {exit code, stdout, stderr}.
-  std::tuple<int, std::string, std::string> Run(const std::string& id,
-                                                v1::ContainerSpec spec,
-                                                const std::string& script) {
+  RunResult Run(const std::string& id, v1::ContainerSpec spec,
+                const std::string& script) {
     spec.mutable_process()->clear_args();
     for (const char* a : {"sh", "-c"}) spec.mutable_process()->add_args(a);
     spec.mutable_process()->add_args(script);
-    CreateOrDie(id, spec);
-    StartOrDie(id);
-    v1::WaitResponse waited;
-    grpc::Status s = WaitFor(id, &waited);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    auto [out, err] = Logs(id);
-    return {waited.status().exit_code(), out, err};
-  }
-
-  grpc::Status Create(const std::string& id, const v1::ContainerSpec& spec) {
-    v1::CreateRequest req;
-    req.set_id(id);
-    *req.mutable_spec() = spec;
-    v1::CreateResponse resp;
-    return stub_->Create(Ctx().get(), req, &resp);
+    return WarrendTest::Run(id, spec);
   }
 };
 

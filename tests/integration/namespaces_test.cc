@@ -29,13 +29,6 @@ class NamespacesTest : public WarrendTest {
     EXPECT_TRUE(stub_->Inspect(Ctx().get(), req, &resp).ok());
     return resp.container();
   }
-  grpc::Status Create(const std::string& id, const v1::ContainerSpec& spec) {
-    v1::CreateRequest req;
-    req.set_id(id);
-    *req.mutable_spec() = spec;
-    v1::CreateResponse resp;
-    return stub_->Create(Ctx().get(), req, &resp);
-  }
 };
 
 TEST_F(NamespacesTest, JoinAnotherContainersNamespaces) {

@@ -35,30 +35,12 @@ std::string StatusField(const std::string& status, const std::string& key) {
 
 class SecurityTest : public WarrendTest {
  protected:
-  struct Result {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-  };
-
-  Result Run(const std::string& id, const v1::ContainerSpec& spec) {
-    Result r;
-    CreateOrDie(id, spec);
-    StartOrDie(id);
-    v1::WaitResponse waited;
-    grpc::Status s = WaitFor(id, &waited);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    r.exit_code = waited.status().exit_code();
-    std::tie(r.out, r.err) = Logs(id);
-    return r;
-  }
-
   // /proc/self/status of a container made from `spec` (args replaced).
   std::string ProcStatus(const std::string& id, v1::ContainerSpec spec) {
     spec.mutable_process()->clear_args();
     spec.mutable_process()->add_args("cat");
     spec.mutable_process()->add_args("/proc/self/status");
-    Result r = Run(id, spec);
+    RunResult r = Run(id, spec);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   }
@@ -119,8 +101,8 @@ TEST_F(SecurityTest, UnconfinedAndAllowNewPrivileges) {
 }
 
 TEST_F(SecurityTest, DefaultProfileRefusesNamespacesAndMounts) {
-  Result r = Run("nonet", Sh("unshare -n true || echo unshare=$?; "
-                             "mount -t tmpfs none /mnt || echo mount=$?"));
+  RunResult r = Run("nonet", Sh("unshare -n true || echo unshare=$?; "
+                                "mount -t tmpfs none /mnt || echo mount=$?"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("unshare=1"));
   EXPECT_THAT(r.out, HasSubstr("mount=")) << r.err;
@@ -131,7 +113,7 @@ TEST_F(SecurityTest, DefaultProfileRefusesNamespacesAndMounts) {
 TEST_F(SecurityTest, SysAdminOpensTheNamespaceSyscalls) {
   v1::ContainerSpec spec = Sh("unshare -n true && echo unshared");
   spec.mutable_security()->add_cap_add("SYS_ADMIN");
-  Result r = Run("admin", spec);
+  RunResult r = Run("admin", spec);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "unshared\n");
 }
@@ -141,7 +123,7 @@ TEST_F(SecurityTest, SeccompAloneRefusesPivotRoot) {
   // at all, with EINVAL or EBUSY): the EPERM comes from the filter.
   v1::ContainerSpec spec = Sh("pivot_root / /tmp; echo rc=$?");
   spec.mutable_security()->add_cap_add("SYS_ADMIN");
-  Result r = Run("pivot", spec);
+  RunResult r = Run("pivot", spec);
   EXPECT_THAT(r.err, HasSubstr("Operation not permitted"));
   EXPECT_EQ(r.out, "rc=1\n");
 
@@ -161,16 +143,16 @@ TEST_F(SecurityTest, CustomProfile) {
   rule->add_names("mkdir");
   rule->add_names("mkdirat");
   rule->set_action("errno");
-  Result r = Run("custom", spec);
+  RunResult r = Run("custom", spec);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "mkdir=1\ntouched\n");
   EXPECT_THAT(r.err, HasSubstr("Operation not permitted"));
 }
 
 TEST_F(SecurityTest, MknodOfAHostDiskCannotBeOpened) {
-  Result r = Run("disk", Sh("mknod /tmp/sda b 8 0 && echo made; "
-                            "head -c1 /tmp/sda; echo head=$?; "
-                            "head -c1 /dev/zero | wc -c"));
+  RunResult r = Run("disk", Sh("mknod /tmp/sda b 8 0 && echo made; "
+                               "head -c1 /tmp/sda; echo head=$?; "
+                               "head -c1 /dev/zero | wc -c"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("made\nhead=1\n1\n"));
   EXPECT_THAT(r.err, HasSubstr("Operation not permitted"));
@@ -193,7 +175,7 @@ TEST_F(SecurityTest, PrivilegedGetsEverything) {
       Sh("mknod /tmp/sda b 8 0 && head -c1 /tmp/sda >/dev/null; "
          "unshare -n true && echo unshared");
   spec.mutable_security()->set_privileged(true);
-  Result r = Run("privdisk", spec);
+  RunResult r = Run("privdisk", spec);
   EXPECT_EQ(r.out, "unshared\n") << r.err;
   EXPECT_THAT(r.err, ::testing::Not(HasSubstr("Operation not permitted")));
 }

@@ -133,6 +133,28 @@ v1::ContainerSpec WarrendTest::Spec(std::vector<std::string> args) const {
   return spec;
 }
 
+grpc::Status WarrendTest::Create(const std::string& id,
+                                 const v1::ContainerSpec& spec) {
+  v1::CreateRequest req;
+  req.set_id(id);
+  *req.mutable_spec() = spec;
+  v1::CreateResponse resp;
+  return stub_->Create(Ctx().get(), req, &resp);
+}
+
+WarrendTest::RunResult WarrendTest::Run(const std::string& id,
+                                        const v1::ContainerSpec& spec) {
+  RunResult r;
+  CreateOrDie(id, spec);
+  StartOrDie(id);
+  v1::WaitResponse waited;
+  grpc::Status s = WaitFor(id, &waited);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  r.exit_code = waited.status().exit_code();
+  std::tie(r.out, r.err) = Logs(id);
+  return r;
+}
+
 v1::Container WarrendTest::CreateOrDie(const std::string& id,
                                        const v1::ContainerSpec& spec) {
   v1::CreateRequest req;

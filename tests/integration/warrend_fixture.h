@@ -53,6 +53,17 @@ class WarrendTest : public ::testing::Test {
 
   // A spec running `args` in the default image.
   v1::ContainerSpec Spec(std::vector<std::string> args) const;
+  // What a container that ran to its end did.
+  struct RunResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+  };
+
+  // Create as a client sees it: the status (for bad-input checks).
+  grpc::Status Create(const std::string& id, const v1::ContainerSpec& spec);
+  // Creates, starts and waits for a container: exit code and logs.
+  RunResult Run(const std::string& id, const v1::ContainerSpec& spec);
   // Creates a container; fails the test if Create fails.
   v1::Container CreateOrDie(const std::string& id,
                             const v1::ContainerSpec& spec);

@@ -228,12 +228,13 @@ INSTANTIATE_TEST_SUITE_P(All, SpecValidationBadTest,
                                              absl::StatusCode::kInvalidArgument,
                                              "spec.labels[k]"},
                                      BadSpec{
-                                         "user_ns_later",
+                                         "user_ns_join_later",
                                          [](v1::ContainerSpec* s) {
-                                           s->mutable_namespaces()
-                                               ->mutable_user()
-                                               ->set_mode(
-                                                   v1::NamespaceSpec::MODE_NEW);
+                                           auto* user = s->mutable_namespaces()
+                                                            ->mutable_user();
+                                           user->set_mode(
+                                               v1::NamespaceSpec::MODE_JOIN);
+                                           user->set_path("/proc/1/ns/user");
                                          },
                                          absl::StatusCode::kUnimplemented,
                                          "spec.namespaces.user"},

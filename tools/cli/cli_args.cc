@@ -39,7 +39,8 @@ std::vector<FlagSpec> CreateFlags() {
   std::vector<FlagSpec> flags = {
       {"name", 0, true},    {"rootfs", 0, true},    {"hostname", 0, true},
       {"env", 'e', true},   {"workdir", 'w', true}, {"user", 'u', true},
-      {"label", 'l', true}, {"network", 0, true},   {"stop-signal", 0, true}};
+      {"label", 'l', true}, {"network", 0, true},   {"stop-signal", 0, true},
+      {"uidmap", 0, true},  {"gidmap", 0, true}};
   for (const FlagSpec& f : ResourceFlags()) flags.push_back(f);
   return flags;
 }
@@ -61,6 +62,54 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitKeyValue(
     return std::make_pair(value, std::string());
   }
   return std::make_pair(value.substr(0, eq), value.substr(eq + 1));
+}
+
+// --uidmap/--gidmap CONTAINER:HOST:SIZE (as podman's), repeatable.
+absl::Status ParseIdMaps(
+    const ParsedArgs& p, const std::string& flag,
+    google::protobuf::RepeatedPtrField<warren::v1::IdMapping>* out) {
+  for (const std::string& value : p.All(flag)) {
+    std::vector<std::string> parts = absl::StrSplit(value, ':');
+    uint32_t ids[3];
+    bool ok = parts.size() == 3;
+    for (size_t i = 0; ok && i < 3; ++i) {
+      ok = absl::SimpleAtoi(parts[i], &ids[i]);
+    }
+    if (!ok) {
+      return Usage(absl::StrCat("--", flag, " \"", value,
+                                "\": want CONTAINER_ID:HOST_ID:SIZE"));
+    }
+    warren::v1::IdMapping* m = out->Add();
+    m->set_container_id(ids[0]);
+    m->set_host_id(ids[1]);
+    m->set_size(ids[2]);
+  }
+  return absl::OkStatus();
+}
+
+// Either map asks for a new user namespace; a missing --gidmap copies
+// --uidmap (podman does the same).
+absl::Status ApplyUserNamespaceFlags(const ParsedArgs& p, ContainerSpec* spec) {
+  if (!p.flags.count("uidmap") && !p.flags.count("gidmap")) {
+    return absl::OkStatus();
+  }
+  if (absl::Status s = ParseIdMaps(p, "uidmap", spec->mutable_uid_mappings());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ParseIdMaps(p, "gidmap", spec->mutable_gid_mappings());
+      !s.ok()) {
+    return s;
+  }
+  if (spec->gid_mappings().empty()) {
+    *spec->mutable_gid_mappings() = spec->uid_mappings();
+  }
+  if (spec->uid_mappings().empty()) {
+    *spec->mutable_uid_mappings() = spec->gid_mappings();
+  }
+  spec->mutable_namespaces()->mutable_user()->set_mode(
+      warren::v1::NamespaceSpec::MODE_NEW);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CreateOptions> BuildCreate(const ParsedArgs& p) {
@@ -104,6 +153,7 @@ absl::StatusOr<CreateOptions> BuildCreate(const ParsedArgs& p) {
           absl::StrCat("--network \"", mode, "\": want \"none\" or \"host\""));
     }
   }
+  if (absl::Status s = ApplyUserNamespaceFlags(p, &spec); !s.ok()) return s;
   if (HasResourceFlags(p)) {
     absl::Status s = ApplyResourceFlags(p, spec.mutable_resources());
     if (!s.ok()) return s;

@@ -18,6 +18,10 @@ constexpr char kCreateFlags[] =
     "  -u, --user UID[:GID]  numeric user and group (default: 0:0)\n"
     "  -l, --label K[=V]   label (repeatable)\n"
     "  --network MODE      none (default) or host\n"
+    "  --uidmap C:H:N      new user namespace: container uids C..C+N-1 are\n"
+    "                      host uids H..H+N-1 (repeatable), e.g. "
+    "0:100000:65536\n"
+    "  --gidmap C:H:N      the same for gids (default: as --uidmap)\n"
     "  --stop-signal SIG   signal for kill without --signal (default: "
     "SIGTERM)\n";
 

@@ -120,6 +120,31 @@ TEST(CreateArgsTest, Defaults) {
   EXPECT_THAT(c->spec.process().args(), ElementsAre("true"));
 }
 
+TEST(CreateArgsTest, UserNamespaceMaps) {
+  absl::StatusOr<CreateOptions> c = ParseCreateArgs(
+      {"--uidmap", "0:100000:65536", "--uidmap", "70000:5000:10", "id"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  const v1::ContainerSpec& s = c->spec;
+  EXPECT_EQ(s.namespaces().user().mode(), v1::NamespaceSpec::MODE_NEW);
+  ASSERT_EQ(s.uid_mappings_size(), 2);
+  EXPECT_EQ(s.uid_mappings(1).container_id(), 70000u);
+  EXPECT_EQ(s.uid_mappings(1).host_id(), 5000u);
+  EXPECT_EQ(s.uid_mappings(1).size(), 10u);
+  // No --gidmap: the gids are mapped as the uids.
+  ASSERT_EQ(s.gid_mappings_size(), 2);
+  EXPECT_EQ(s.gid_mappings(0).host_id(), 100000u);
+
+  c = ParseCreateArgs({"--uidmap", "0:1:2", "--gidmap", "0:7:3", "id"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->spec.gid_mappings(0).host_id(), 7u);
+  EXPECT_EQ(c->spec.gid_mappings(0).size(), 3u);
+
+  EXPECT_EQ(ParseCreateArgs({"--uidmap", "0:100000", "id"}).status().message(),
+            "--uidmap \"0:100000\": want CONTAINER_ID:HOST_ID:SIZE");
+  EXPECT_EQ(ParseCreateArgs({"--gidmap", "a:b:c", "id"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(CreateArgsTest, CommandFlagsAreNotParsed) {
   absl::StatusOr<CreateOptions> c = ParseCreateArgs({"ls", "-l", "--name"});
   ASSERT_TRUE(c.ok()) << c.status();

@@ -1,0 +1,120 @@
+#include "runtime/monitor/user_namespace.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+
+namespace warren::runtime {
+namespace {
+
+absl::Status WriteProcFile(const std::string& path, const std::string& text) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
+  ssize_t n = write(fd, text.data(), text.size());
+  int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(text.size())) {
+    return absl::ErrnoToStatus(err, absl::StrCat("write ", path));
+  }
+  return absl::OkStatus();
+}
+
+// Opens `path` as an O_PATH directory at exactly descriptor `fd`.
+absl::Status OpenAt(const std::string& path, int fd) {
+  int opened = open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (opened < 0) return absl::ErrnoToStatus(errno, "open " + path);
+  if (opened != fd) {
+    int rc = dup3(opened, fd, O_CLOEXEC);
+    int err = errno;
+    close(opened);
+    if (rc < 0) return absl::ErrnoToStatus(err, "anchor " + path);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,
+                                        const std::string& upper_dir,
+                                        const std::string& work_dir) {
+  if (mkdir(plan.image_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::ErrnoToStatus(errno, "mkdir " + plan.image_dir);
+  }
+  for (const std::string& dir : {upper_dir, work_dir}) {
+    if (chown(dir.c_str(), plan.root_host_uid, plan.root_host_gid) != 0) {
+      return absl::ErrnoToStatus(
+          errno, absl::StrCat("chown ", dir, " to ", plan.root_host_uid, ":",
+                              plan.root_host_gid));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteIdMaps(pid_t init_pid, const UserNamespacePlan& plan) {
+  std::string proc = absl::StrCat("/proc/", init_pid);
+  if (absl::Status s = WriteProcFile(proc + "/uid_map", plan.uid_map);
+      !s.ok()) {
+    return s;
+  }
+  return WriteProcFile(proc + "/gid_map", plan.gid_map);
+}
+
+absl::StatusOr<int> MakeIdmappedImage(pid_t init_pid,
+                                      const std::string& rootfs) {
+  std::string ns_path = absl::StrCat("/proc/", init_pid, "/ns/user");
+  int userns = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (userns < 0) return absl::ErrnoToStatus(errno, "open " + ns_path);
+  absl::Cleanup close_ns = [userns] { close(userns); };
+  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, rootfs.c_str(),
+                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (tree < 0) return absl::ErrnoToStatus(errno, "clone mount of " + rootfs);
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = static_cast<uint64_t>(userns);
+  if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr,
+              sizeof(attr)) != 0) {
+    int err = errno;
+    close(tree);
+    return absl::ErrnoToStatus(
+        err, absl::StrCat("idmapped mount of ", rootfs,
+                          " (its file system must support idmapped mounts "
+                          "for user namespaces)"));
+  }
+  return tree;
+}
+
+absl::Status BecomeUserNamespaceRoot(const UserNamespacePlan& plan,
+                                     int image_fd) {
+  if (image_fd < 0) {
+    return absl::InternalError("no idmapped image from the monitor");
+  }
+  absl::Cleanup close_image = [image_fd] { close(image_fd); };
+  if (absl::Status s = OpenAt(plan.run_dir, kAnchorRunDirFd); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = OpenAt(plan.bundle_dir, kAnchorBundleDirFd); !s.ok()) {
+    return s;
+  }
+  std::string target =
+      absl::StrCat("/proc/self/fd/", kAnchorRunDirFd, "/image");
+  if (syscall(SYS_move_mount, image_fd, "", AT_FDCWD, target.c_str(),
+              MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    return absl::ErrnoToStatus(errno, "attach idmapped image");
+  }
+  if (setresgid(0, 0, 0) != 0) {
+    return absl::ErrnoToStatus(errno, "become gid 0 in the user namespace");
+  }
+  if (setresuid(0, 0, 0) != 0) {
+    return absl::ErrnoToStatus(errno, "become uid 0 in the user namespace");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warren::runtime

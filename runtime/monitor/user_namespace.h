@@ -1,0 +1,45 @@
+// User namespaces, both sides. The monitor (host root) prepares the
+// writable layer, writes the init's id maps and makes an idmapped mount of
+// the image for it; the init anchors its directories, attaches the image
+// and becomes root of its namespace before any other setup, as runc's
+// nsexec does. See UserNamespacePlan in runtime/init_plan.h.
+#ifndef WARREN_RUNTIME_MONITOR_USER_NAMESPACE_H_
+#define WARREN_RUNTIME_MONITOR_USER_NAMESPACE_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "runtime/init_plan.h"
+
+namespace warren::runtime {
+
+// Monitor, before clone: makes the image's mount point and gives the
+// writable layer (upper and work dirs) to the container's root, so the
+// container can write its own "/" and overlayfs its work dir.
+absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,
+                                        const std::string& upper_dir,
+                                        const std::string& work_dir);
+
+// Monitor, after clone and before releasing the init: writes uid_map and
+// gid_map of `init_pid`.
+absl::Status WriteIdMaps(pid_t init_pid, const UserNamespacePlan& plan);
+
+// Monitor: a detached mount of `rootfs` whose files show through the id
+// mapping of `init_pid`'s user namespace (host root as container root).
+// Only a privileged process of the host can make it; the init attaches it.
+absl::StatusOr<int> MakeIdmappedImage(pid_t init_pid,
+                                      const std::string& rootfs);
+
+// Init, first thing after the monitor released it: opens the anchor
+// descriptors while still owning host-root files, attaches `image_fd` at
+// the image mount point and becomes uid/gid 0 of the namespace (overlayfs
+// and the later mounts need the mapped identity).
+absl::Status BecomeUserNamespaceRoot(const UserNamespacePlan& plan,
+                                     int image_fd);
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_MONITOR_USER_NAMESPACE_H_
