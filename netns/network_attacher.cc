@@ -1,0 +1,84 @@
+#include "netns/network_attacher.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace warren::netns {
+namespace {
+
+// `status` with `context: ` in front of its message, same code.
+absl::Status Annotate(const absl::Status& status, absl::string_view context) {
+  return absl::Status(status.code(),
+                      absl::StrCat(context, ": ", status.message()));
+}
+
+}  // namespace
+
+absl::Status NetworkAttacher::Attach(const AttachmentPlan& plan, int netns_fd) {
+  const std::string context =
+      absl::StrCat("attach container ", plan.container_id, " to network \"",
+                   plan.network, "\"");
+  if (absl::Status s = ops_->EnsureBridge(plan.bridge, plan.mtu,
+                                          plan.bridge_cidr, plan.bridge_mac);
+      !s.ok()) {
+    return Annotate(s, context);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<int> ports = ops_->BridgePortCount(plan.bridge);
+    if (!ports.ok()) return Annotate(ports.status(), context);
+    if (*ports >= kMaxBridgePorts) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          context, ": bridge ", plan.bridge, " already has ", *ports,
+          " ports, the kernel's limit is ", kMaxBridgePorts,
+          " (use another network for more containers)"));
+    }
+    // All-or-nothing by the NetlinkOps contract: on failure there is no veth
+    // of ours to remove (and ALREADY_EXISTS may be someone else's link).
+    if (absl::Status s = ops_->CreateVethIntoNetns(
+            plan.host_veth, plan.container_ifname, netns_fd, plan.mtu,
+            plan.container_mac, plan.bridge);
+        !s.ok()) {
+      return Annotate(s, context);
+    }
+  }
+  if (absl::Status s = ops_->ConfigureInNetns(netns_fd, plan.container_ifname,
+                                              plan.address_cidr, plan.gateway);
+      !s.ok()) {
+    absl::Status result = Annotate(s, context);
+    if (absl::Status undo = ops_->DeleteLink(plan.host_veth); !undo.ok()) {
+      return absl::Status(
+          result.code(),
+          absl::StrCat(result.message(), "; and removing veth ", plan.host_veth,
+                       " again failed too: ", undo.message()));
+    }
+    return result;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetworkAttacher::Detach(const AttachmentPlan& plan) {
+  if (absl::Status s = ops_->DeleteLink(plan.host_veth); !s.ok()) {
+    return Annotate(s, absl::StrCat("detach container ", plan.container_id,
+                                    " from network \"", plan.network, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> NetworkAttacher::StaleHostVeths(
+    const absl::flat_hash_set<std::string>& live_ids) {
+  absl::StatusOr<std::vector<LinkInfo>> links =
+      ops_->ListLinks(kHostVethPrefix);
+  if (!links.ok()) return Annotate(links.status(), "list host veths");
+  absl::flat_hash_set<std::string> live_names;
+  for (const std::string& id : live_ids) live_names.insert(HostVethName(id));
+  std::vector<std::string> stale;
+  for (const LinkInfo& link : *links) {
+    if (link.kind == "veth" && IsHostVethName(link.name) &&
+        !live_names.contains(link.name)) {
+      stale.push_back(link.name);
+    }
+  }
+  return stale;
+}
+
+}  // namespace warren::netns

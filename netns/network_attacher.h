@@ -1,0 +1,55 @@
+// Attaches containers to bridge networks and detaches them, as a short
+// sequence of NetlinkOps calls driven by an AttachmentPlan. It owns the
+// ordering and the undo-on-failure, which is where partial setups (a veth
+// left on the bridge with no container) would otherwise come from.
+#ifndef WARREN_NETNS_NETWORK_ATTACHER_H_
+#define WARREN_NETNS_NETWORK_ATTACHER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "netns/attachment_plan.h"
+#include "netns/netlink_ops.h"
+
+namespace warren::netns {
+
+class NetworkAttacher {
+ public:
+  // `ops` must outlive the attacher.
+  explicit NetworkAttacher(NetlinkOps* ops) : ops_(ops) {}
+
+  // Connects the network namespace `netns_fd` (borrowed) to the plan's
+  // bridge: ensures the bridge, checks it has a free port
+  // (RESOURCE_EXHAUSTED at kMaxBridgePorts), creates the veth pair with the
+  // container end inside the netns and configures it. On failure the
+  // container's veth is removed again, so nothing of this container is left;
+  // the bridge stays, as it belongs to the network and other containers may
+  // be attaching to it at the same time.
+  absl::Status Attach(const AttachmentPlan& plan, int netns_fd);
+
+  // Removes the container's veth pair (the container end and its address
+  // and route go with it). OK if it is already gone. The address itself is
+  // released by the caller (IpamStore::Release).
+  absl::Status Detach(const AttachmentPlan& plan);
+
+  // Host veths named exactly like warren's (IsHostVethName) that belong to none
+  // of `live_ids`, for the caller to DeleteLink after a crash or restart. Only
+  // links of kind "veth" are considered.
+  absl::StatusOr<std::vector<std::string>> StaleHostVeths(
+      const absl::flat_hash_set<std::string>& live_ids);
+
+ private:
+  NetlinkOps* const ops_;
+  // Serialises port counting with veth creation, so concurrent attaches in
+  // this process cannot together overshoot the bridge's port limit.
+  absl::Mutex mu_;
+};
+
+}  // namespace warren::netns
+
+#endif  // WARREN_NETNS_NETWORK_ATTACHER_H_
