@@ -9,12 +9,15 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "runtime/cgroup_plan.h"
 #include "runtime/container_id.h"
+#include "runtime/etc_files.h"
 #include "runtime/event_types.h"
 #include "runtime/file_util.h"
+#include "runtime/id_map.h"
 #include "runtime/namespace_info.h"
 #include "runtime/signals.h"
 #include "runtime/spec_validation.h"
@@ -41,6 +44,25 @@ absl::Status CheckRootfs(const std::string& rootfs) {
   return absl::OkStatus();
 }
 
+// The container's own DNS settings, else its network's, else the host's.
+std::string ResolvConfFor(const v1::NetworkSpec& spec,
+                          const std::string& network_resolv) {
+  if (spec.dns_servers().empty() && spec.dns_search().empty()) {
+    if (!network_resolv.empty()) return network_resolv;
+    absl::StatusOr<std::string> host = ReadFile("/etc/resolv.conf");
+    return host.ok() ? *host : "";
+  }
+  std::string out;
+  for (const std::string& server : spec.dns_servers()) {
+    absl::StrAppend(&out, "nameserver ", server, "\n");
+  }
+  if (!spec.dns_search().empty()) {
+    absl::StrAppend(&out, "search ", absl::StrJoin(spec.dns_search(), " "),
+                    "\n");
+  }
+  return out;
+}
+
 absl::Duration StopTimeout(const v1::ContainerSpec& spec) {
   if (!spec.has_stop_timeout()) return absl::Seconds(10);
   return absl::Seconds(spec.stop_timeout().seconds()) +
@@ -57,10 +79,12 @@ int StopSignal(const v1::ContainerSpec& spec) {
 
 ContainerManager::ContainerManager(RuntimeOptions options,
                                    std::unique_ptr<MonitorControl> monitors,
-                                   std::unique_ptr<CgroupControl> cgroups)
+                                   std::unique_ptr<CgroupControl> cgroups,
+                                   std::unique_ptr<NetworkControl> networks)
     : options_(std::move(options)),
       monitors_(std::move(monitors)),
       cgroups_(std::move(cgroups)),
+      networks_(std::move(networks)),
       watcher_([this](const std::string& id) { OnMonitorExit(id); }) {}
 
 ContainerManager::~ContainerManager() = default;
@@ -106,6 +130,38 @@ void ContainerManager::EndEvents() {
   if (journal_ != nullptr) journal_->EndSubscriptions();
 }
 
+absl::Status ContainerManager::WriteEtc(const std::string& id,
+                                        const v1::ContainerSpec& spec,
+                                        const StoreLayout& layout,
+                                        const v1::NetworkInfo& net) {
+  bool own_uts =
+      spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_DEFAULT ||
+      spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_NEW;
+  // Host networking keeps the image's files, as with Docker's.
+  if (spec.network().mode() == v1::NetworkSpec::MODE_HOST) {
+    return absl::OkStatus();
+  }
+  std::string hostname;
+  if (own_uts) {
+    hostname = spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
+  }
+  std::string resolv;
+  if (!net.network().empty()) {
+    resolv =
+        ResolvConfFor(spec.network(), networks_->ResolvConf(net.network()));
+  }
+  uid_t uid = 0;
+  gid_t gid = 0;
+  if (spec.namespaces().user().mode() == v1::NamespaceSpec::MODE_NEW) {
+    uid = MapToHost(spec.uid_mappings(), 0).value_or(0);
+    gid = MapToHost(spec.gid_mappings(), 0).value_or(0);
+  }
+  return WriteEtcFiles(
+      layout.Paths().upper_dir,
+      RenderEtcFiles(hostname, net.ip().substr(0, net.ip().find('/')), resolv),
+      uid, gid);
+}
+
 absl::StatusOr<v1::Container> ContainerManager::Create(
     const std::string& id, const v1::ContainerSpec& spec) {
   if (absl::Status s = ValidateContainerId(id); !s.ok()) return s;
@@ -123,11 +179,13 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
     containers_[id] = std::move(entry);
   }
   bool launched = false;
+  v1::NetworkInfo net;
   auto fail = [&](absl::Status status) {
     if (launched) {
       (void)monitors_->Kill(layout, SIGKILL, true);
       (void)cgroups_->Remove(id);
     }
+    if (!net.network().empty()) (void)networks_->Release(id, net.network());
     RemoveFiles(layout);
     absl::MutexLock lock(&mu_);
     containers_.erase(id);
@@ -140,12 +198,30 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
        {paths.upper_dir, paths.work_dir, paths.merged_dir}) {
     if (absl::Status s = MakeDirs(dir, 0755); !s.ok()) return fail(s);
   }
+  if (WantsBridge(spec.network())) {
+    absl::StatusOr<v1::NetworkInfo> reserved =
+        networks_->Reserve(id, spec.network());
+    if (!reserved.ok()) return fail(reserved.status());
+    net = *std::move(reserved);
+  }
+  if (absl::Status s = WriteEtc(id, spec, layout, net); !s.ok()) {
+    return fail(s);
+  }
   if (absl::Status s = WriteProtoAtomic(layout.SpecPath(), spec); !s.ok()) {
     return fail(s);
   }
   absl::StatusOr<MonitorLaunch> launch = monitors_->Launch(id, layout);
   if (!launch.ok()) return fail(launch.status());
   launched = true;
+  if (!net.network().empty()) {
+    if (absl::Status s = networks_->Attach(id, launch->init_pid); !s.ok()) {
+      return fail(s);
+    }
+    net.set_netns_path(absl::StrCat("/proc/", launch->init_pid, "/ns/net"));
+    struct stat st;
+    if (stat(net.netns_path().c_str(), &st) == 0)
+      net.set_netns_inode(st.st_ino);
+  }
 
   v1::Container record;
   record.set_id(id);
@@ -154,6 +230,7 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   record.set_pid(launch->init_pid);
   record.set_monitor_pid(launch->monitor_pid);
   record.set_log_path(layout.LogPath());
+  if (!net.network().empty()) *record.mutable_network() = net;
   SetTimestamp(absl::Now(), record.mutable_created_at());
   if (absl::Status s = WriteProtoAtomic(layout.RecordPath(), record); !s.ok()) {
     return fail(s);
@@ -330,6 +407,9 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
     }
     return absl::FailedPreconditionError(
         absl::StrCat("cannot delete container \"", id, "\": ", s.message()));
+  }
+  if (!record.network().network().empty()) {
+    (void)networks_->Release(id, record.network().network());
   }
   RemoveFiles(layout);
   absl::MutexLock lock(&mu_);

@@ -22,6 +22,7 @@
 #include "runtime/event_journal.h"
 #include "runtime/exit_watcher.h"
 #include "runtime/monitor_control.h"
+#include "runtime/network_control.h"
 #include "runtime/store_layout.h"
 
 namespace warren::runtime {
@@ -46,7 +47,8 @@ class ContainerManager {
  public:
   ContainerManager(RuntimeOptions options,
                    std::unique_ptr<MonitorControl> monitors,
-                   std::unique_ptr<CgroupControl> cgroups);
+                   std::unique_ptr<CgroupControl> cgroups,
+                   std::unique_ptr<NetworkControl> networks);
   ~ContainerManager();
 
   // Creates the directories and recovers every container found in them.
@@ -82,6 +84,8 @@ class ContainerManager {
                       const std::function<bool()>& cancelled);
   // Ends every Events stream, so shutdown does not wait for subscribers.
   void EndEvents();
+  // Named bridge networks (see NetworkControl).
+  NetworkControl& networks() { return *networks_; }
 
  private:
   struct Entry {
@@ -109,6 +113,9 @@ class ContainerManager {
                              const StoreLayout& layout);
   void Recover(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFiles(const StoreLayout& layout);
+  // The container's /etc/hosts, hostname and resolv.conf in its upper layer.
+  absl::Status WriteEtc(const std::string& id, const v1::ContainerSpec& spec,
+                        const StoreLayout& layout, const v1::NetworkInfo& net);
   // Journals `events`. A journal that cannot be written (disk full) must not
   // undo an operation that already happened: the event is dropped.
   void Emit(std::vector<v1::Event> events);
@@ -118,6 +125,7 @@ class ContainerManager {
   RuntimeOptions options_;
   std::unique_ptr<MonitorControl> monitors_;
   std::unique_ptr<CgroupControl> cgroups_;
+  std::unique_ptr<NetworkControl> networks_;
   // Opened by Init before the watcher thread starts; null before Init.
   std::unique_ptr<EventJournal> journal_;
   absl::Mutex mu_;

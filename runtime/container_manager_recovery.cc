@@ -1,8 +1,6 @@
 // ContainerManager's start-up: rebuilding its state from the state
 // directory and the monitors' sockets, and learning of exits. Split from
 // container_manager.cc, which holds the lifecycle RPCs.
-#include <dirent.h>
-
 #include <csignal>
 #include <string>
 #include <vector>
@@ -17,17 +15,12 @@
 namespace warren::runtime {
 namespace {
 
+// Container ids among the names in `dir`.
 std::vector<std::string> SubdirNames(const std::string& dir) {
   std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != ".." && ValidateContainerId(name).ok()) {
-      names.push_back(name);
-    }
+  for (std::string& name : ListDir(dir)) {
+    if (ValidateContainerId(name).ok()) names.push_back(std::move(name));
   }
-  closedir(d);
   return names;
 }
 
@@ -54,7 +47,15 @@ absl::Status ContainerManager::Init() {
       (void)RemoveTree(LayoutFor(id).run_dir());
     }
   }
-  return absl::OkStatus();
+  // Addresses, veths and port rules of containers that are gone go too;
+  // stopped containers keep their address (until Delete) but not ports.
+  absl::flat_hash_map<std::string, v1::NetworkInfo> live;
+  for (const auto& [id, e] : containers_) {
+    v1::NetworkInfo net = e->record.network();
+    if (e->record.state() == v1::STOPPED) net.clear_ports();
+    live[id] = std::move(net);
+  }
+  return networks_->Reconcile(live);
 }
 
 void ContainerManager::Recover(const std::string& id) {

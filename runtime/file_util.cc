@@ -1,5 +1,6 @@
 #include "runtime/file_util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -135,6 +136,18 @@ absl::Status RemoveTree(const std::string& path) {
     return absl::ErrnoToStatus(err, absl::StrCat("remove ", path));
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(d);
+  return names;
 }
 
 }  // namespace warren::runtime

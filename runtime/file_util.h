@@ -4,6 +4,7 @@
 #define WARREN_RUNTIME_FILE_UTIL_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,6 +29,10 @@ absl::Status ReadProto(const std::string& path,
 
 // mkdir -p with `mode` for the directories it creates.
 absl::Status MakeDirs(const std::string& path, int mode = 0700);
+
+// Names in `dir` except "." and "..", in no particular order; empty if it
+// cannot be read.
+std::vector<std::string> ListDir(const std::string& dir);
 
 // rm -rf that never follows symlinks and never crosses into a mount point.
 // A missing path is OK.

@@ -1,13 +1,16 @@
 #include "runtime/spec_validation.h"
 
+#include <arpa/inet.h>
 #include <sys/resource.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "netns/network_config.h"
 #include "runtime/cgroup_plan.h"
 #include "runtime/id_map.h"
 #include "runtime/mount_options.h"
+#include "runtime/network_control.h"
 #include "runtime/rlimits.h"
 #include "runtime/security_plan.h"
 #include "runtime/signals.h"
@@ -237,6 +240,82 @@ absl::Status ValidatePaths(const v1::SecuritySpec& sec) {
   return absl::OkStatus();
 }
 
+// Bridge mode: a known-looking network name, an IPv4 address, ports in
+// range; the network itself, the address and host ports are checked when
+// they are reserved (NOT_FOUND, ALREADY_EXISTS).
+absl::Status ValidateNetwork(const v1::ContainerSpec& spec) {
+  const v1::NetworkSpec& net = spec.network();
+  bool bridge = WantsBridge(net);
+  NamespaceSpec::Mode ns = spec.namespaces().network().mode();
+  if (net.mode() == v1::NetworkSpec::MODE_HOST &&
+      ns == NamespaceSpec::MODE_NEW) {
+    return Invalid("spec.network.mode",
+                   "MODE_HOST conflicts with a new network namespace");
+  }
+  if (!bridge) {
+    if (!net.network().empty() || !net.ip().empty()) {
+      return Invalid("spec.network.network",
+                     "a network or ip needs bridge mode");
+    }
+    if (!net.ports().empty()) {
+      return Invalid("spec.network.ports",
+                     "port mappings need a bridge network (set "
+                     "spec.network.network or mode MODE_BRIDGE)");
+    }
+    return absl::OkStatus();
+  }
+  if (ns == NamespaceSpec::MODE_HOST || ns == NamespaceSpec::MODE_JOIN) {
+    return Invalid("spec.namespaces.network",
+                   "a bridge network needs the container's own network "
+                   "namespace");
+  }
+  if (!net.network().empty()) {
+    if (absl::Status s =
+            netns::ValidateNetworkName(net.network(), "spec.network.network");
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!net.ip().empty()) {
+    if (absl::StatusOr<uint32_t> ip =
+            netns::ParseIpv4(net.ip(), "spec.network.ip");
+        !ip.ok()) {
+      return ip.status();
+    }
+  }
+  for (int i = 0; i < net.ports_size(); ++i) {
+    const v1::PortMapping& p = net.ports(i);
+    std::string field = absl::StrCat("spec.network.ports[", i, "]");
+    if (p.host_port() == 0 || p.host_port() > 65535) {
+      return Invalid(field + ".host_port", "must be 1-65535");
+    }
+    if (p.container_port() > 65535) {
+      return Invalid(field + ".container_port", "must be 1-65535");
+    }
+    if (!p.protocol().empty() && p.protocol() != "tcp" &&
+        p.protocol() != "udp") {
+      return Invalid(field + ".protocol", "must be \"tcp\" or \"udp\"");
+    }
+    if (!p.host_ip().empty()) {
+      if (absl::StatusOr<uint32_t> ip =
+              netns::ParseIpv4(p.host_ip(), field + ".host_ip");
+          !ip.ok()) {
+        return ip.status();
+      }
+    }
+  }
+  for (int i = 0; i < net.dns_servers_size(); ++i) {
+    unsigned char buf[sizeof(in6_addr)];
+    const std::string& server = net.dns_servers(i);
+    if (inet_pton(AF_INET, server.c_str(), buf) != 1 &&
+        inet_pton(AF_INET6, server.c_str(), buf) != 1) {
+      return Invalid(absl::StrCat("spec.network.dns_servers[", i, "]"),
+                     absl::StrCat("\"", server, "\" is not an IP address"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
@@ -261,16 +340,7 @@ absl::Status ValidateSpec(const v1::ContainerSpec& spec) {
   if (absl::Status s = ValidatePaths(spec.security()); !s.ok()) return s;
   if (absl::Status s = ValidateResources(spec.resources()); !s.ok()) return s;
   if (absl::Status s = ValidateSecurity(spec.security()); !s.ok()) return s;
-  const v1::NetworkSpec& net = spec.network();
-  if (net.mode() == v1::NetworkSpec::MODE_BRIDGE || !net.network().empty() ||
-      !net.ip().empty() || !net.ports().empty()) {
-    return NotYet("spec.network bridge mode", "the netns module");
-  }
-  if (net.mode() == v1::NetworkSpec::MODE_HOST &&
-      spec.namespaces().network().mode() == NamespaceSpec::MODE_NEW) {
-    return Invalid("spec.network.mode",
-                   "MODE_HOST conflicts with a new network namespace");
-  }
+  if (absl::Status s = ValidateNetwork(spec); !s.ok()) return s;
   if (absl::Status s = ValidateSysctls(spec); !s.ok()) return s;
   for (const auto& [key, value] : spec.labels()) {
     if (key.empty() || key.size() > 253) {

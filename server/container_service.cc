@@ -23,41 +23,30 @@ grpc::Status NotYet(absl::string_view rpc, absl::string_view milestone) {
                    ")"));
 }
 
-// One log line per mutating call, so an operator can follow what agents do.
-grpc::Status Logged(absl::string_view rpc, const std::string& id,
-                    grpc::Status status) {
-  if (status.ok()) {
-    LogLine(absl::StrCat(rpc, " ", id, ": OK"));
-  } else {
-    LogLine(absl::StrCat(rpc, " ", id, ": ",
-                         StatusCodeName(status.error_code()), ": ",
-                         status.error_message()));
-  }
-  return status;
-}
-
 }  // namespace
 
 grpc::Status ContainerService::Create(grpc::ServerContext*,
                                       const v1::CreateRequest* request,
                                       v1::CreateResponse* response) {
   if (absl::Status s = ValidateCreate(*request); !s.ok()) {
-    return Logged("create", request->id(), ToGrpcStatus(s));
+    return LoggedCall("create", request->id(), ToGrpcStatus(s));
   }
   absl::StatusOr<v1::Container> c =
       manager_->Create(request->id(), request->spec());
-  if (!c.ok()) return Logged("create", request->id(), ToGrpcStatus(c.status()));
+  if (!c.ok())
+    return LoggedCall("create", request->id(), ToGrpcStatus(c.status()));
   *response->mutable_container() = *std::move(c);
-  return Logged("create", request->id(), grpc::Status::OK);
+  return LoggedCall("create", request->id(), grpc::Status::OK);
 }
 
 grpc::Status ContainerService::Start(grpc::ServerContext*,
                                      const v1::StartRequest* request,
                                      v1::StartResponse* response) {
   absl::StatusOr<v1::Container> c = manager_->Start(request->id());
-  if (!c.ok()) return Logged("start", request->id(), ToGrpcStatus(c.status()));
+  if (!c.ok())
+    return LoggedCall("start", request->id(), ToGrpcStatus(c.status()));
   *response->mutable_container() = *std::move(c);
-  return Logged("start", request->id(), grpc::Status::OK);
+  return LoggedCall("start", request->id(), grpc::Status::OK);
 }
 
 grpc::Status ContainerService::Wait(grpc::ServerContext* context,
@@ -75,17 +64,17 @@ grpc::Status ContainerService::Kill(grpc::ServerContext*,
                                     const v1::KillRequest* request,
                                     v1::KillResponse*) {
   if (absl::Status s = ValidateKill(*request); !s.ok()) {
-    return Logged("kill", request->id(), ToGrpcStatus(s));
+    return LoggedCall("kill", request->id(), ToGrpcStatus(s));
   }
-  return Logged("kill", request->id(),
-                ToGrpcStatus(manager_->Kill(request->id(), request->signal(),
-                                            request->all())));
+  return LoggedCall("kill", request->id(),
+                    ToGrpcStatus(manager_->Kill(
+                        request->id(), request->signal(), request->all())));
 }
 
 grpc::Status ContainerService::Delete(grpc::ServerContext*,
                                       const v1::DeleteRequest* request,
                                       v1::DeleteResponse*) {
-  return Logged(
+  return LoggedCall(
       "delete", request->id(),
       ToGrpcStatus(manager_->Delete(request->id(), request->force())));
 }
@@ -187,30 +176,31 @@ grpc::Status ContainerService::Stats(grpc::ServerContext*,
 grpc::Status ContainerService::Pause(grpc::ServerContext*,
                                      const v1::PauseRequest* request,
                                      v1::PauseResponse*) {
-  return Logged("pause", request->id(),
-                ToGrpcStatus(manager_->Pause(request->id()).status()));
+  return LoggedCall("pause", request->id(),
+                    ToGrpcStatus(manager_->Pause(request->id()).status()));
 }
 
 grpc::Status ContainerService::Resume(grpc::ServerContext*,
                                       const v1::ResumeRequest* request,
                                       v1::ResumeResponse*) {
-  return Logged("resume", request->id(),
-                ToGrpcStatus(manager_->Resume(request->id()).status()));
+  return LoggedCall("resume", request->id(),
+                    ToGrpcStatus(manager_->Resume(request->id()).status()));
 }
 
 grpc::Status ContainerService::Update(grpc::ServerContext*,
                                       const v1::UpdateRequest* request,
                                       v1::UpdateResponse* response) {
   if (!request->has_resources()) {
-    return Logged("update", request->id(),
-                  grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                               "resources is required"));
+    return LoggedCall("update", request->id(),
+                      grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "resources is required"));
   }
   absl::StatusOr<v1::Container> c =
       manager_->Update(request->id(), request->resources());
-  if (!c.ok()) return Logged("update", request->id(), ToGrpcStatus(c.status()));
+  if (!c.ok())
+    return LoggedCall("update", request->id(), ToGrpcStatus(c.status()));
   *response->mutable_container() = *std::move(c);
-  return Logged("update", request->id(), grpc::Status::OK);
+  return LoggedCall("update", request->id(), grpc::Status::OK);
 }
 
 }  // namespace warren::server

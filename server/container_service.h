@@ -58,6 +58,17 @@ class ContainerService final : public v1::ContainerService::Service {
                       const v1::EventsRequest* request,
                       grpc::ServerWriter<v1::Event>* writer) override;
 
+  // Named bridge networks (server/network_service.cc).
+  grpc::Status CreateNetwork(grpc::ServerContext* context,
+                             const v1::CreateNetworkRequest* request,
+                             v1::CreateNetworkResponse* response) override;
+  grpc::Status ListNetworks(grpc::ServerContext* context,
+                            const v1::ListNetworksRequest* request,
+                            v1::ListNetworksResponse* response) override;
+  grpc::Status DeleteNetwork(grpc::ServerContext* context,
+                             const v1::DeleteNetworkRequest* request,
+                             v1::DeleteNetworkResponse* response) override;
+
   // Not implemented yet: each answers UNIMPLEMENTED saying which milestone
   // brings it, so a caller can tell "not yet" from a missing server.
   grpc::Status Exec(grpc::ServerContext* context,

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -40,6 +41,18 @@ absl::string_view StatusCodeName(grpc::StatusCode code) {
     return "UNKNOWN";
   }
   return kNames[i];
+}
+
+grpc::Status LoggedCall(absl::string_view rpc, absl::string_view id,
+                        grpc::Status status) {
+  if (status.ok()) {
+    LogLine(absl::StrCat(rpc, " ", id, ": OK"));
+  } else {
+    LogLine(absl::StrCat(rpc, " ", id, ": ",
+                         StatusCodeName(status.error_code()), ": ",
+                         status.error_message()));
+  }
+  return status;
 }
 
 }  // namespace warren::server

@@ -22,6 +22,11 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "netns/firewall.h"
+#include "netns/libnl_netlink_ops.h"
+#include "netns/network_config.h"
+#include "netns/nft_firewall_ops.h"
+#include "runtime/bridge_networking.h"
 #include "runtime/cgroup_control.h"
 #include "runtime/cgroup_system.h"
 #include "runtime/container_manager.h"
@@ -38,6 +43,13 @@ ABSL_FLAG(std::string, run_dir, "/run/warren",
           "Directory for monitor sockets and mount points.");
 ABSL_FLAG(std::string, monitor, "",
           "Path of the warren-monitor binary; default: next to warrend.");
+ABSL_FLAG(std::string, default_bridge, "warren0",
+          "Bridge of the default network \"warren\".");
+ABSL_FLAG(std::string, default_subnet, "10.88.0.0/16",
+          "Subnet of the default network; its gateway is the first address.");
+ABSL_FLAG(std::string, nft_table, "warren",
+          "nftables table (family ip) holding warren's NAT and port rules; "
+          "replaced as a whole, so give each warrend on a host its own.");
 
 namespace warren::server {
 namespace {
@@ -87,9 +99,37 @@ int Main(int argc, char** argv) {
     return 1;
   }
   Log(absl::StrCat("cgroups: ", cgroups->Mode()));
+  netns::LibnlNetlinkOps netlink;
+  netns::NftFirewallOps nft;
+  netns::Firewall firewall(&nft, absl::GetFlag(FLAGS_nft_table));
+  runtime::BridgeNetworkingOptions net_options;
+  net_options.state_dir = options.state_dir;
+  net_options.default_network.bridge = absl::GetFlag(FLAGS_default_bridge);
+  net_options.default_network.subnet = absl::GetFlag(FLAGS_default_subnet);
+  absl::StatusOr<netns::Ipv4Cidr> subnet = netns::ParseIpv4Cidr(
+      net_options.default_network.subnet, "--default_subnet");
+  if (!subnet.ok()) {
+    Log(absl::StrCat("cannot start: ", subnet.status().message()));
+    return 1;
+  }
+  net_options.default_network.gateway =
+      netns::FormatIpv4(netns::NetworkAddress(*subnet) + 1);
+  if (absl::Status s = netns::ValidateNetworkConfig(net_options.default_network,
+                                                    {}, "default network");
+      !s.ok()) {
+    Log(absl::StrCat("cannot start: ", s.message()));
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<runtime::BridgeNetworking>> networks =
+      runtime::BridgeNetworking::Open(net_options, &netlink, &firewall);
+  if (!networks.ok()) {
+    Log(absl::StrCat("cannot start: ", networks.status().ToString()));
+    return 1;
+  }
   runtime::ContainerManager manager(
       options, std::make_unique<runtime::ProcessMonitorControl>(monitor),
-      std::make_unique<runtime::SystemCgroupControl>(*cgroups));
+      std::make_unique<runtime::SystemCgroupControl>(*cgroups),
+      *std::move(networks));
   if (absl::Status s = manager.Init(); !s.ok()) {
     Log(absl::StrCat("cannot start: ", s.ToString()));
     return 1;

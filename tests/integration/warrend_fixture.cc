@@ -35,6 +35,7 @@ WarrendProcess::WarrendProcess() {
     return;
   }
   dir_ = dir;
+  suffix_ = dir_.substr(dir_.size() - 6);
   std::string cmd = Runfile("tools/image/build_busybox_rootfs.sh") + " " +
                     image() + " >/dev/null";
   EXPECT_EQ(system(cmd.c_str()), 0) << cmd;
@@ -42,6 +43,12 @@ WarrendProcess::WarrendProcess() {
 
 WarrendProcess::~WarrendProcess() {
   Stop(SIGTERM);
+  // The default network's bridge and the NAT table outlive warrend (its
+  // containers may still run); this test's go with it.
+  std::string cleanup = "ip link del " + bridge() +
+                        " 2>/dev/null; nft delete table ip " + nft_table() +
+                        " 2>/dev/null; true";
+  (void)system(cleanup.c_str());
   if (!dir_.empty()) {
     std::string cmd = "rm -rf '" + dir_ + "'";
     if (system(cmd.c_str()) != 0) ADD_FAILURE() << cmd;
@@ -59,7 +66,10 @@ void WarrendProcess::Start() {
                                    "--socket=" + socket(),
                                    "--state_dir=" + state_dir(),
                                    "--run_dir=" + run_dir(),
-                                   "--monitor=" + monitor};
+                                   "--monitor=" + monitor,
+                                   "--default_bridge=" + bridge(),
+                                   "--default_subnet=" + subnet(),
+                                   "--nft_table=" + nft_table()};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -107,6 +117,10 @@ void WarrendTest::SetUp() {
   stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
 }
 
+std::string WarrendProcess::subnet() const {
+  return "10.233." + std::to_string(getpid() % 250) + ".0/24";
+}
+
 void WarrendTest::TearDown() {
   // Remove every container this test made, whatever state it is in.
   v1::ListResponse list;
@@ -118,6 +132,18 @@ void WarrendTest::TearDown() {
       v1::DeleteResponse ignored;
       grpc::Status s = stub_->Delete(Ctx().get(), del, &ignored);
       EXPECT_TRUE(s.ok()) << "cleanup of " << c.id() << ": "
+                          << s.error_message();
+    }
+  }
+  v1::ListNetworksResponse networks;
+  if (stub_ && stub_->ListNetworks(Ctx().get(), {}, &networks).ok()) {
+    for (const auto& n : networks.networks()) {
+      if (n.config().name() == "warren") continue;
+      v1::DeleteNetworkRequest del;
+      del.set_name(n.config().name());
+      v1::DeleteNetworkResponse ignored;
+      grpc::Status s = stub_->DeleteNetwork(Ctx().get(), del, &ignored);
+      EXPECT_TRUE(s.ok()) << "cleanup of network " << n.config().name() << ": "
                           << s.error_message();
     }
   }

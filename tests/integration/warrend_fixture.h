@@ -39,9 +39,15 @@ class WarrendProcess {
   std::string run_dir() const { return dir_ + "/run"; }
   // Built in a directory that does not exist yet, as on a fresh machine.
   std::string image() const { return dir_ + "/images/busybox"; }
+  // This warrend's default network, unique per test process, so tests
+  // never share a bridge, subnet or nftables table with a real warrend.
+  std::string bridge() const { return "wt-" + suffix_; }
+  std::string subnet() const;
+  std::string nft_table() const { return "warren_t" + suffix_; }
 
  private:
   std::string dir_;
+  std::string suffix_;  // of the mkdtemp directory
   pid_t pid_ = -1;
 };
 

@@ -12,7 +12,9 @@
 #include "gtest/gtest.h"
 #include "runtime/event_journal.h"
 #include "runtime/event_types.h"
+#include "runtime/file_util.h"
 #include "tests/runtime/fake_monitor_control.h"
+#include "tests/runtime/fake_network_control.h"
 
 namespace warren::runtime {
 namespace {
@@ -22,6 +24,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using warren::testing::FakeCgroupControl;
 using warren::testing::FakeMonitorControl;
+using warren::testing::FakeNetworkControl;
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -46,7 +49,8 @@ class ContainerManagerTest : public ::testing::Test {
     manager_.reset();
     manager_ = std::make_unique<ContainerManager>(
         options_, std::make_unique<FakeMonitorControl>(&fake_),
-        std::make_unique<FakeCgroupControl>(&cgroups_));
+        std::make_unique<FakeCgroupControl>(&cgroups_),
+        std::make_unique<FakeNetworkControl>(&network_));
     ASSERT_TRUE(manager_->Init().ok());
   }
 
@@ -88,6 +92,7 @@ class ContainerManagerTest : public ::testing::Test {
   RuntimeOptions options_;
   std::string rootfs_;
   FakeMonitorControl::State fake_;
+  FakeNetworkControl::State network_;
   FakeCgroupControl::State cgroups_;
   std::unique_ptr<ContainerManager> manager_;
 };
@@ -130,6 +135,65 @@ TEST_F(ContainerManagerTest, FailedLaunchLeavesNothing) {
   // The id is free again.
   fake_.launch_status = absl::OkStatus();
   EXPECT_TRUE(manager_->Create("c1", Spec()).ok());
+}
+
+v1::ContainerSpec Bridged(v1::ContainerSpec spec) {
+  spec.mutable_network()->set_network("warren");
+  return spec;
+}
+
+TEST_F(ContainerManagerTest, BridgedContainerReservesAttachesAndReleases) {
+  absl::StatusOr<v1::Container> c = manager_->Create("n1", Bridged(Spec()));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(network_.calls,
+              ElementsAre("reconcile", "reserve n1", "attach n1 4343"));
+  EXPECT_EQ(c->network().ip(), "10.88.0.2/16");
+  EXPECT_EQ(c->network().netns_path(), "/proc/4343/ns/net");
+  // The address and name reach the container's /etc before its monitor.
+  absl::StatusOr<std::string> hosts =
+      ReadFile(Layout("n1").Paths().upper_dir + "/etc/hosts");
+  ASSERT_TRUE(hosts.ok()) << hosts.status();
+  EXPECT_THAT(*hosts, HasSubstr("10.88.0.2\tn1\n"));
+  EXPECT_EQ(*ReadFile(Layout("n1").Paths().upper_dir + "/etc/resolv.conf"),
+            "nameserver 10.0.0.53\n");
+  ASSERT_TRUE(manager_->Delete("n1", true).ok());
+  EXPECT_THAT(network_.calls, Contains("release n1 warren"));
+  EXPECT_TRUE(network_.held.empty());
+}
+
+TEST_F(ContainerManagerTest, FailedNetworkStepsLeaveNothing) {
+  network_.fail_reserve = absl::ResourceExhaustedError("subnet full");
+  EXPECT_EQ(manager_->Create("n1", Bridged(Spec())).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(fake_.calls.empty());  // no monitor was started
+  EXPECT_FALSE(Exists(Layout("n1").bundle_dir()));
+
+  network_.fail_reserve = absl::OkStatus();
+  network_.fail_attach = absl::InternalError("veth: EEXIST");
+  EXPECT_EQ(manager_->Create("n2", Bridged(Spec())).status().code(),
+            absl::StatusCode::kInternal);
+  // The monitor was killed, the address released, the files removed.
+  EXPECT_THAT(network_.calls, Contains("release n2 warren"));
+  EXPECT_TRUE(network_.held.empty());
+  EXPECT_FALSE(Exists(Layout("n2").bundle_dir()));
+  EXPECT_FALSE(Exists(Layout("n2").run_dir()));
+  EXPECT_TRUE(manager_->List({}).empty());
+}
+
+TEST_F(ContainerManagerTest, RecoveryReconcilesNetworksWithLiveContainers) {
+  v1::ContainerSpec spec = Bridged(Spec());
+  v1::PortMapping* port = spec.mutable_network()->add_ports();
+  port->set_host_port(8080);
+  ASSERT_TRUE(manager_->Create("n1", spec).ok());
+  ASSERT_TRUE(manager_->Create("plain", Spec()).ok());
+  NewManager();
+  ASSERT_EQ(network_.reconciled.size(), 2u);
+  EXPECT_EQ(network_.reconciled["n1"].ip(), "10.88.0.2/16");
+  EXPECT_EQ(network_.reconciled["plain"].network(), "");
+  // The fake's monitors did not survive the first manager: the container
+  // is stopped, keeps its address until Delete, but not its host ports.
+  EXPECT_EQ(manager_->Inspect("n1")->state(), v1::STOPPED);
+  EXPECT_EQ(network_.reconciled["n1"].ports_size(), 0);
 }
 
 TEST_F(ContainerManagerTest, DuplicateAndUnknownIds) {

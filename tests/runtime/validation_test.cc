@@ -314,13 +314,45 @@ INSTANTIATE_TEST_SUITE_P(All, SpecValidationBadTest,
                                              absl::StatusCode::kInvalidArgument,
                                              "spec.sysctls[kernel.panic]"},
                                      BadSpec{
-                                         "bridge_later",
+                                         "bridge_in_host_netns",
                                          [](v1::ContainerSpec* s) {
                                            s->mutable_network()->set_mode(
                                                v1::NetworkSpec::MODE_BRIDGE);
+                                           s->mutable_namespaces()
+                                               ->mutable_network()
+                                               ->set_mode(v1::NamespaceSpec::
+                                                              MODE_HOST);
                                          },
-                                         absl::StatusCode::kUnimplemented,
-                                         "spec.network"},
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.namespaces.network"},
+                                     BadSpec{"ports_without_bridge",
+                                             [](v1::ContainerSpec* s) {
+                                               s->mutable_network()
+                                                   ->add_ports()
+                                                   ->set_host_port(80);
+                                             },
+                                             absl::StatusCode::kInvalidArgument,
+                                             "spec.network.ports"},
+                                     BadSpec{
+                                         "bad_network_name",
+                                         [](v1::ContainerSpec* s) {
+                                           s->mutable_network()->set_network(
+                                               "-bad");
+                                         },
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.network.network"},
+                                     BadSpec{
+                                         "bad_port_protocol",
+                                         [](v1::ContainerSpec* s) {
+                                           auto* p = s->mutable_network()
+                                                         ->add_ports();
+                                           s->mutable_network()->set_network(
+                                               "warren");
+                                           p->set_host_port(80);
+                                           p->set_protocol("sctp");
+                                         },
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.network.ports[0].protocol"},
                                      BadSpec{"tty_later",
                                              [](v1::ContainerSpec* s) {
                                                s->mutable_process()->set_tty(

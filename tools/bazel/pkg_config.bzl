@@ -17,6 +17,7 @@ _DEB = {
     "gmock": "libgmock-dev",
     "libseccomp": "libseccomp-dev",
     "libcap": "libcap-dev",
+    "libnftables": "libnftables-dev",
 }
 
 _ABSL_REQUIRED = [
@@ -46,6 +47,7 @@ _TARGETS = {
     "gmock": ["gmock", "gtest"],
     "seccomp": ["libseccomp"],
     "libcap": ["libcap"],
+    "nftables": ["libnftables"],
 }
 
 def _run(rctx, args, what):

@@ -1,0 +1,60 @@
+#include "runtime/etc_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+
+namespace warren::runtime {
+
+EtcFiles RenderEtcFiles(const std::string& hostname, const std::string& ip,
+                        const std::string& resolv_conf) {
+  EtcFiles f;
+  f.hosts =
+      "127.0.0.1\tlocalhost\n"
+      "::1\tlocalhost ip6-localhost ip6-loopback\n";
+  if (!hostname.empty()) {
+    absl::StrAppend(&f.hosts, ip.empty() ? "127.0.1.1" : ip, "\t", hostname,
+                    "\n");
+    f.hostname = hostname + "\n";
+  }
+  f.resolv_conf = resolv_conf;
+  return f;
+}
+
+absl::Status WriteEtcFiles(const std::string& upper_dir, const EtcFiles& files,
+                           uid_t uid, gid_t gid) {
+  std::string etc = upper_dir + "/etc";
+  if (mkdir(etc.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::ErrnoToStatus(errno, "mkdir " + etc);
+  }
+  if (lchown(etc.c_str(), uid, gid) != 0) {
+    return absl::ErrnoToStatus(errno, "chown " + etc);
+  }
+  const std::pair<const char*, const std::string*> all[] = {
+      {"hosts", &files.hosts},
+      {"hostname", &files.hostname},
+      {"resolv.conf", &files.resolv_conf}};
+  for (const auto& [name, content] : all) {
+    if (content->empty()) continue;
+    std::string path = absl::StrCat(etc, "/", name);
+    // A fresh layer of a container being created: a crash removes the
+    // whole container, so no fsync is needed here.
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return absl::ErrnoToStatus(errno, "create " + path);
+    ssize_t n = write(fd, content->data(), content->size());
+    int err = errno;
+    bool owned = fchown(fd, uid, gid) == 0;
+    if (!owned) err = errno;
+    close(fd);
+    if (n != static_cast<ssize_t>(content->size()) || !owned) {
+      return absl::ErrnoToStatus(err, "write " + path);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,353 @@
+// Container networking end to end: containers on a bridge network reach
+// each other (ping, TCP), the host reaches them by address and through a
+// mapped port on 127.0.0.1, none/host modes, named networks with their
+// /etc files, bad input, and no leftovers after churn or a warrend crash.
+// Traffic only goes to the namespaces and bridges these tests create.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "netns/attachment_plan.h"
+#include "tests/integration/warrend_fixture.h"
+
+namespace warren::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::set<std::string> HostLinks() {
+  std::set<std::string> links;
+  DIR* d = opendir("/sys/class/net");
+  if (d == nullptr) return links;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') links.insert(e->d_name);
+  }
+  closedir(d);
+  return links;
+}
+
+// Connects to ip:port (retrying while the server starts) and reads until
+// EOF or `timeout_ms`.
+std::string ReadFrom(const std::string& ip, int port, int timeout_ms = 5000) {
+  for (int waited = 0; waited < timeout_ms; waited += 100) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+    timeval tv{2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+      std::string out;
+      char buf[256];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, n);
+      close(fd);
+      if (!out.empty()) return out;
+    } else {
+      close(fd);
+    }
+    usleep(100 * 1000);
+  }
+  return "";
+}
+
+std::string Ip(const v1::Container& c) {
+  return c.network().ip().substr(0, c.network().ip().find('/'));
+}
+
+class NetworkTest : public WarrendTest {
+ protected:
+  v1::ContainerSpec Bridged(const std::string& script,
+                            const std::string& network = "") const {
+    v1::ContainerSpec spec = Spec({"sh", "-c", script});
+    spec.mutable_network()->set_mode(v1::NetworkSpec::MODE_BRIDGE);
+    spec.mutable_network()->set_network(network);
+    spec.mutable_stop_timeout()->set_seconds(1);
+    return spec;
+  }
+
+  grpc::Status CreateNetwork(const v1::NetworkConfig& config) {
+    v1::CreateNetworkRequest req;
+    *req.mutable_config() = config;
+    v1::CreateNetworkResponse resp;
+    return stub_->CreateNetwork(Ctx().get(), req, &resp);
+  }
+
+  std::vector<v1::Network> Networks() {
+    v1::ListNetworksResponse resp;
+    EXPECT_TRUE(stub_->ListNetworks(Ctx().get(), {}, &resp).ok());
+    return {resp.networks().begin(), resp.networks().end()};
+  }
+
+  void Delete(const std::string& id) {
+    v1::DeleteRequest del;
+    del.set_id(id);
+    del.set_force(true);
+    v1::DeleteResponse resp;
+    grpc::Status s = stub_->Delete(Ctx().get(), del, &resp);
+    EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
+  }
+
+  // Ids holding an address on the default network.
+  std::set<std::string> Holders() {
+    for (const v1::Network& n : Networks()) {
+      if (n.config().name() == "warren") {
+        return {n.containers().begin(), n.containers().end()};
+      }
+    }
+    return {};
+  }
+};
+
+TEST_F(NetworkTest, TwoContainersPingAndTalkTcp) {
+  v1::Container a =
+      CreateOrDie("a", Bridged("nc -l -p 5000 > /tmp/got; cat /tmp/got"));
+  StartOrDie("a");
+  ASSERT_THAT(a.network().ip(), StartsWith("10.233."));
+  EXPECT_EQ(a.network().network(), "warren");
+  auto [code, out, err] =
+      Run("b", Bridged(absl::StrCat("ping -c 1 -W 2 ", Ip(a),
+                                    " >/dev/null && echo ping-ok; "
+                                    "for i in 1 2 3 4 5; do echo hello-from-b "
+                                    "| nc ",
+                                    Ip(a), " 5000 && break; sleep 0.2; done")));
+  EXPECT_THAT(out, HasSubstr("ping-ok")) << err;
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("a", &waited).ok());
+  auto [a_out, a_err] = Logs("a");
+  EXPECT_EQ(a_out, "hello-from-b\n") << a_err;
+}
+
+TEST_F(NetworkTest, HostReachesContainerByIpAndMappedPort) {
+  v1::Container by_ip =
+      CreateOrDie("byip", Bridged("echo served-by-ip | nc -l -p 5001"));
+  StartOrDie("byip");
+  EXPECT_EQ(ReadFrom(Ip(by_ip), 5001), "served-by-ip\n");
+
+  int host_port = 21000 + getpid() % 20000;
+  v1::ContainerSpec spec = Bridged("echo served-mapped | nc -l -p 5002");
+  v1::PortMapping* port = spec.mutable_network()->add_ports();
+  port->set_host_port(host_port);
+  port->set_container_port(5002);
+  v1::Container mapped = CreateOrDie("mapped", spec);
+  ASSERT_EQ(mapped.network().ports_size(), 1);
+  StartOrDie("mapped");
+  EXPECT_EQ(ReadFrom("127.0.0.1", host_port), "served-mapped\n");
+  Delete("mapped");
+  // The rule went with the container: nobody answers there any more.
+  EXPECT_EQ(ReadFrom("127.0.0.1", host_port, 300), "");
+}
+
+TEST_F(NetworkTest, NoneHasOnlyLoopbackAndHostSeesHostLinks) {
+  v1::ContainerSpec none = Spec({"ls", "/sys/class/net"});
+  none.mutable_network()->set_mode(v1::NetworkSpec::MODE_NONE);
+  RunResult r = Run("none", none);
+  EXPECT_EQ(r.out, "lo\n");
+
+  v1::ContainerSpec host = Spec({"ls", "/sys/class/net"});
+  host.mutable_network()->set_mode(v1::NetworkSpec::MODE_HOST);
+  r = Run("host", host);
+  for (const std::string& link : HostLinks()) {
+    EXPECT_THAT(r.out, HasSubstr(link + "\n"));
+  }
+}
+
+TEST_F(NetworkTest, NamedNetworkWithEtcFilesAndInspect) {
+  v1::NetworkConfig config;
+  config.set_name("backend");
+  config.set_subnet("10.234." + std::to_string(getpid() % 250) + ".0/24");
+  config.set_bridge("wtb-" + std::to_string(getpid() % 100000));
+  config.set_mtu(1400);
+  config.add_dns_servers("10.234.0.53");
+  ASSERT_TRUE(CreateNetwork(config).ok());
+  v1::ContainerSpec spec = Bridged(
+      "cat /etc/hosts /etc/hostname /etc/resolv.conf; cat "
+      "/sys/class/net/eth0/mtu; ip route",
+      "backend");
+  spec.set_hostname("db1");
+  spec.mutable_network()->set_ip("10.234." + std::to_string(getpid() % 250) +
+                                 ".77");
+  v1::Container c = CreateOrDie("db", spec);
+  EXPECT_EQ(Ip(c), "10.234." + std::to_string(getpid() % 250) + ".77");
+  EXPECT_EQ(c.network().mac(),
+            absl::StrCat("02:42:0a:ea:",
+                         absl::Hex(getpid() % 250, absl::kZeroPad2), ":4d"));
+  EXPECT_EQ(c.network().host_veth(), netns::HostVethName("db"));
+  EXPECT_EQ(c.network().netns_path(),
+            absl::StrCat("/proc/", c.pid(), "/ns/net"));
+  EXPECT_NE(c.network().netns_inode(), 0u);
+  StartOrDie("db");
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("db", &waited).ok());
+  auto [out, err] = Logs("db");
+  EXPECT_THAT(out, HasSubstr(Ip(c) + "\tdb1\n"));
+  EXPECT_THAT(out, HasSubstr("db1\n"));
+  EXPECT_THAT(out, HasSubstr("nameserver 10.234.0.53\n"));
+  EXPECT_THAT(out, HasSubstr("1400\n"));
+  EXPECT_THAT(out, HasSubstr("default via 10.234."));
+
+  // A network with containers cannot go; without, it can.
+  v1::DeleteNetworkRequest del;
+  del.set_name("backend");
+  v1::DeleteNetworkResponse resp;
+  grpc::Status s = stub_->DeleteNetwork(Ctx().get(), del, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("db"));
+  Delete("db");
+  EXPECT_TRUE(stub_->DeleteNetwork(Ctx().get(), del, &resp).ok());
+  EXPECT_EQ(HostLinks().count(config.bridge()), 0u);
+}
+
+TEST_F(NetworkTest, BadInputIsRefusedAndLeavesNothing) {
+  std::set<std::string> links_before = HostLinks();
+  auto expect_network = [&](void (*mutate)(v1::NetworkConfig*),
+                            grpc::StatusCode code, const std::string& field) {
+    v1::NetworkConfig c;
+    c.set_name("n1");
+    c.set_subnet("10.235.1.0/24");
+    mutate(&c);
+    grpc::Status s = CreateNetwork(c);
+    EXPECT_EQ(s.error_code(), code) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(field));
+  };
+  expect_network([](v1::NetworkConfig* c) { c->set_subnet("10.235.1.0/33"); },
+                 grpc::StatusCode::INVALID_ARGUMENT, "config.subnet");
+  expect_network([](v1::NetworkConfig* c) { c->set_gateway("10.9.9.1"); },
+                 grpc::StatusCode::INVALID_ARGUMENT, "config.gateway");
+  expect_network(
+      [](v1::NetworkConfig* c) { c->set_bridge("a-very-long-bridge-name"); },
+      grpc::StatusCode::INVALID_ARGUMENT, "config.bridge");
+  expect_network([](v1::NetworkConfig* c) { c->set_bridge("bad/name"); },
+                 grpc::StatusCode::INVALID_ARGUMENT, "config.bridge");
+  expect_network([](v1::NetworkConfig* c) { c->set_name("warren"); },
+                 grpc::StatusCode::ALREADY_EXISTS, "config.name");
+  // Overlaps this warrend's default network.
+  expect_network([](v1::NetworkConfig* c) { c->set_subnet("10.233.0.0/16"); },
+                 grpc::StatusCode::INVALID_ARGUMENT, "config.subnet");
+
+  v1::ContainerSpec outside = Bridged("true");
+  outside.mutable_network()->set_ip("192.168.77.5");
+  grpc::Status s = Create("x1", outside);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.network.ip"));
+
+  v1::ContainerSpec port0 = Bridged("true");
+  port0.mutable_network()->add_ports()->set_host_port(0);
+  s = Create("x2", port0);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.network.ports[0].host_port"));
+
+  v1::ContainerSpec unknown = Bridged("true", "nope");
+  s = Create("x3", unknown);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.network.network"));
+
+  int host_port = 23000 + getpid() % 20000;
+  v1::ContainerSpec first = Bridged("sleep 100");
+  first.mutable_network()->add_ports()->set_host_port(host_port);
+  v1::Container held = CreateOrDie("holder", first);
+  s = Create("x4", first);  // same host port
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.network.ports[0]"));
+  v1::ContainerSpec same_ip = Bridged("true");
+  same_ip.mutable_network()->set_ip(Ip(held));
+  s = Create("x5", same_ip);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.network.ip"));
+
+  v1::ListResponse list;
+  ASSERT_TRUE(stub_->List(Ctx().get(), {}, &list).ok());
+  ASSERT_EQ(list.containers_size(), 1);
+  EXPECT_EQ(Holders(), std::set<std::string>{"holder"});
+  Delete("holder");
+  EXPECT_TRUE(Holders().empty());
+  std::set<std::string> links_after = HostLinks();
+  links_after.erase(warrend_->bridge());  // made by the first attach
+  EXPECT_EQ(links_after, links_before);
+}
+
+TEST_F(NetworkTest, ChurnOf200LeavesNoLeftovers) {
+  // Make the bridge first, so only per-container links are counted.
+  CreateOrDie("warmup", Bridged("true"));
+  Delete("warmup");
+  std::set<std::string> before = HostLinks();
+  int base_port = 25000 + getpid() % 20000;
+  for (int i = 0; i < 200; ++i) {
+    std::string id = absl::StrCat("churn", i);
+    v1::ContainerSpec spec = Bridged("true");
+    if (i % 10 == 0) {
+      spec.mutable_network()->add_ports()->set_host_port(base_port + i);
+    }
+    CreateOrDie(id, spec);
+    if (i % 2 == 0) StartOrDie(id);
+    Delete(id);
+  }
+  EXPECT_EQ(HostLinks(), before);
+  EXPECT_TRUE(Holders().empty());
+  std::string rules_cmd =
+      "nft list table ip " + warrend_->nft_table() + " | grep -c dnat";
+  FILE* p = popen(rules_cmd.c_str(), "r");
+  char buf[32] = {0};
+  ASSERT_NE(p, nullptr);
+  (void)fgets(buf, sizeof(buf), p);
+  pclose(p);
+  EXPECT_EQ(std::string(buf), "0\n") << "dnat rules left";
+}
+
+TEST_F(NetworkTest, KilledDuringSetupIsReconciledAfterRestart) {
+  CreateOrDie("warmup", Bridged("true"));
+  Delete("warmup");
+  std::set<std::string> before = HostLinks();
+  for (int round = 0; round < 4; ++round) {
+    std::atomic<bool> stop{false};
+    std::thread creator([&] {
+      auto stub = v1::ContainerService::NewStub(warrend_->NewChannel());
+      for (int i = 0; !stop && i < 50; ++i) {
+        v1::CreateRequest req;
+        req.set_id(absl::StrCat("r", round, "-", i));
+        *req.mutable_spec() = Bridged("sleep 100");
+        v1::CreateResponse resp;
+        (void)stub->Create(Ctx(5).get(), req, &resp);
+      }
+    });
+    usleep((100 + 70 * round) * 1000);
+    warrend_->Stop(SIGKILL);
+    stop = true;
+    creator.join();
+    warrend_->Start();
+    stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
+    v1::ListResponse list;
+    ASSERT_TRUE(stub_->List(Ctx().get(), {}, &list).ok());
+    std::set<std::string> listed;
+    for (const auto& c : list.containers()) listed.insert(c.id());
+    // Only containers warrend knows hold addresses and host veths.
+    EXPECT_EQ(Holders(), listed) << "round " << round;
+    for (const std::string& link : HostLinks()) {
+      if (!netns::IsHostVethName(link)) continue;
+      bool owned = false;
+      for (const std::string& id : listed) {
+        owned |= netns::HostVethName(id) == link;
+      }
+      EXPECT_TRUE(owned) << "stale veth " << link << " in round " << round;
+    }
+    for (const std::string& id : listed) Delete(id);
+  }
+  EXPECT_EQ(HostLinks(), before);
+  EXPECT_TRUE(Holders().empty());
+}
+
+}  // namespace
+}  // namespace warren::testing
