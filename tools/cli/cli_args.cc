@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tools/cli/cli_network_args.h"
 #include "tools/cli/cli_resource_args.h"
 
 namespace warren::cli {
@@ -13,7 +14,6 @@ namespace {
 
 using warren::v1::ContainerSpec;
 using warren::v1::ContainerState;
-using warren::v1::NetworkSpec;
 
 absl::Status Usage(const std::string& message) {
   return absl::InvalidArgumentError(message);
@@ -37,11 +37,12 @@ const FlagSpec* FindShort(const std::vector<FlagSpec>& specs, char c) {
 // The create/run flags, shared so `run` accepts exactly what `create` does.
 std::vector<FlagSpec> CreateFlags() {
   std::vector<FlagSpec> flags = {
-      {"name", 0, true},    {"rootfs", 0, true},    {"hostname", 0, true},
-      {"env", 'e', true},   {"workdir", 'w', true}, {"user", 'u', true},
-      {"label", 'l', true}, {"network", 0, true},   {"stop-signal", 0, true},
-      {"uidmap", 0, true},  {"gidmap", 0, true}};
+      {"name", 0, true},    {"rootfs", 0, true},      {"hostname", 0, true},
+      {"env", 'e', true},   {"workdir", 'w', true},   {"user", 'u', true},
+      {"label", 'l', true}, {"stop-signal", 0, true}, {"uidmap", 0, true},
+      {"gidmap", 0, true}};
   for (const FlagSpec& f : ResourceFlags()) flags.push_back(f);
+  for (const FlagSpec& f : ContainerNetworkFlags()) flags.push_back(f);
   return flags;
 }
 
@@ -142,16 +143,8 @@ absl::StatusOr<CreateOptions> BuildCreate(const ParsedArgs& p) {
     if (!kv.ok()) return kv.status();
     (*spec.mutable_labels())[kv->first] = kv->second;
   }
-  if (p.flags.count("network")) {
-    std::string mode = p.Last("network");
-    if (mode == "none") {
-      spec.mutable_network()->set_mode(NetworkSpec::MODE_NONE);
-    } else if (mode == "host") {
-      spec.mutable_network()->set_mode(NetworkSpec::MODE_HOST);
-    } else {
-      return Usage(
-          absl::StrCat("--network \"", mode, "\": want \"none\" or \"host\""));
-    }
+  if (absl::Status s = ApplyContainerNetworkFlags(p, &spec); !s.ok()) {
+    return s;
   }
   if (absl::Status s = ApplyUserNamespaceFlags(p, &spec); !s.ok()) return s;
   if (HasResourceFlags(p)) {

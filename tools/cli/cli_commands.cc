@@ -9,10 +9,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/struct.pb.h"
 #include "grpcpp/client_context.h"
 #include "tools/cli/cli_args.h"
 #include "tools/cli/cli_format.h"
+#include "tools/cli/cli_network_commands.h"
 #include "tools/cli/cli_resource_commands.h"
 #include "tools/cli/cli_support.h"
 #include "tools/cli/cli_usage.h"
@@ -341,10 +343,11 @@ int Runner::Help(const std::vector<std::string>& args) {
     fputs(MainUsage().c_str(), env_.out);
     return kExitOk;
   }
-  std::string usage = CommandUsage(args[0]);
+  // `help network create`: subcommands have their own usage.
+  std::string name = absl::StrJoin(args, " ");
+  std::string usage = CommandUsage(name);
   if (usage.empty()) {
-    fprintf(env_.err, "warren: help: unknown command \"%s\"\n",
-            args[0].c_str());
+    fprintf(env_.err, "warren: help: unknown command \"%s\"\n", name.c_str());
     return kExitUsage;
   }
   fputs(usage.c_str(), env_.out);
@@ -356,6 +359,7 @@ int Runner::Help(const std::vector<std::string>& args) {
 int RunCommand(const CommandEnv& env, const std::string& command,
                const std::vector<std::string>& args) {
   if (IsResourceCommand(command)) return RunResourceCommand(env, command, args);
+  if (command == "network") return RunNetworkCommand(env, args);
   Runner runner(env, command);
   int rc = runner.Dispatch(args);
   fflush(env.out);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/util/json_util.h"
+#include "tools/cli/cli_network_format.h"
 
 namespace warren::cli {
 namespace {
@@ -30,19 +32,6 @@ std::string TimeLine(const google::protobuf::Timestamp& ts, absl::Time now) {
   return absl::StrCat(
       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()), " (",
       RelativeTime(ts, now), ")");
-}
-
-std::string NetworkMode(const warren::v1::ContainerSpec& spec) {
-  switch (spec.network().mode()) {
-    case warren::v1::NetworkSpec::MODE_NONE:
-      return "none";
-    case warren::v1::NetworkSpec::MODE_HOST:
-      return "host";
-    case warren::v1::NetworkSpec::MODE_BRIDGE:
-      return absl::StrCat("bridge ", spec.network().network());
-    default:
-      return spec.network().network().empty() ? "none (default)" : "bridge";
-  }
 }
 
 }  // namespace
@@ -108,8 +97,14 @@ std::string ExitSummary(const Container& c) {
 std::string FormatPsTable(
     const google::protobuf::RepeatedPtrField<Container>& list, absl::Time now,
     bool no_trunc) {
+  // PORTS only when something publishes ports, so the usual table stays
+  // narrow; like `docker ps`, the ports in force (none once stopped).
+  const bool ports = std::any_of(list.begin(), list.end(), [](const auto& c) {
+    return c.network().ports_size() > 0;
+  });
   std::vector<std::vector<std::string>> rows = {
       {"ID", "STATE", "PID", "EXIT", "CREATED", "COMMAND"}};
+  if (ports) rows[0].push_back("PORTS");
   for (const Container& c : list) {
     std::string command = JoinCommand(c.spec().process().args());
     if (!no_trunc && command.size() > kCommandWidth) {
@@ -118,6 +113,7 @@ std::string FormatPsTable(
     rows.push_back({c.id(), StateName(c.state()),
                     c.pid() > 0 ? absl::StrCat(c.pid()) : "-", ExitSummary(c),
                     RelativeTime(c.created_at(), now), command});
+    if (ports) rows.back().push_back(FormatPorts(c.network().ports()));
   }
   return FormatTable(rows);
 }
@@ -166,10 +162,7 @@ std::string FormatInspect(const Container& c, absl::Time now) {
       {"Hostname", spec.hostname().empty() ? c.id() : spec.hostname()});
   lines.push_back({"Working dir", proc.cwd().empty() ? "/" : proc.cwd()});
   lines.push_back({"User", absl::StrCat(proc.uid(), ":", proc.gid())});
-  lines.push_back({"Network", NetworkMode(spec)});
-  if (!c.network().ip().empty()) {
-    lines.push_back({"IP address", c.network().ip()});
-  }
+  for (auto& line : NetworkInspectLines(c)) lines.push_back(std::move(line));
   lines.push_back({"Stop signal", spec.stop_signal().empty()
                                       ? "SIGTERM"
                                       : spec.stop_signal()});

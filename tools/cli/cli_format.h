@@ -45,16 +45,18 @@ std::string StateName(warren::v1::ContainerState state);
 // "137 (SIGKILL, OOM)".
 std::string ExitSummary(const warren::v1::Container& c);
 
-// The `ps` table (ID, STATE, PID, EXIT, CREATED, COMMAND), one line per
-// container plus the header, each line ending in '\n'. Columns are padded to
-// the widest cell and separated by three spaces; the COMMAND column is cut
-// to 40 characters unless `no_trunc`.
+// The `ps` table (ID, STATE, PID, EXIT, CREATED, COMMAND, and PORTS if any
+// container has ports published), one line per container plus the header,
+// each line ending in '\n'. Columns are padded to the widest cell and
+// separated by three spaces; the COMMAND column is cut to 40 characters
+// unless `no_trunc`.
 std::string FormatPsTable(
     const google::protobuf::RepeatedPtrField<warren::v1::Container>& list,
     absl::Time now, bool no_trunc);
 
-// The human-readable `inspect` output: "Key:  value" lines, with lists
-// (env, labels, namespaces) indented below their key.
+// The human-readable `inspect` output: "Key:  value" lines (the network
+// ones from NetworkInspectLines), with lists (env, labels, namespaces)
+// indented below their key.
 std::string FormatInspect(const warren::v1::Container& c, absl::Time now);
 
 // "CODE_NAME: message" on one line (newlines in the message become "; ").

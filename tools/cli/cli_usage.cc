@@ -17,7 +17,14 @@ constexpr char kCreateFlags[] =
     "/)\n"
     "  -u, --user UID[:GID]  numeric user and group (default: 0:0)\n"
     "  -l, --label K[=V]   label (repeatable)\n"
-    "  --network MODE      none (default) or host\n"
+    "  --network NET       none (default), host, bridge (the default network\n"
+    "                      \"warren\") or the name of a network\n"
+    "  --ip IP             the container's IPv4 address on its bridge network\n"
+    "  -p, --publish [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]\n"
+    "                      forward a host port, e.g. 8080:80 (repeatable;\n"
+    "                      without --network: the default network)\n"
+    "  --dns IP            DNS server for /etc/resolv.conf (repeatable)\n"
+    "  --dns-search DOMAIN DNS search domain (repeatable)\n"
     "  --uidmap C:H:N      new user namespace: container uids C..C+N-1 are\n"
     "                      host uids H..H+N-1 (repeatable), e.g. "
     "0:100000:65536\n"
@@ -34,6 +41,18 @@ constexpr char kResourceFlags[] =
     "  --cpuset-cpus LIST  CPUs allowed, e.g. 0-1,3\n"
     "  --cpuset-mems LIST  memory nodes allowed\n"
     "  --pids-limit N      maximum number of processes (-1: unlimited)\n";
+
+constexpr char kNetworkLsUsage[] =
+    "Usage: warren network ls [-q] (alias: list)\n\n"
+    "Lists networks: NAME, BRIDGE, SUBNET, GATEWAY, NAT (outbound NAT on or\n"
+    "off) and CONTAINERS (how many are attached).\n\n"
+    "Flags:\n"
+    "  -q, --quiet         print names only\n";
+constexpr char kNetworkRmUsage[] =
+    "Usage: warren network rm NAME... (alias: remove)\n\n"
+    "Removes networks and their bridges. Prints each removed name. The\n"
+    "default network, and a network with containers on it, cannot be "
+    "removed.\n";
 
 constexpr char kPauseUsage[] =
     "Usage: warren pause ID...\n\nFreezes every process of the containers. "
@@ -81,7 +100,8 @@ const std::map<std::string, std::string>& Usages() {
        "(with --json: the\nContainer message).\n"},
       {"ps",
        "Usage: warren ps [-a] [-q] [--no-trunc] [--filter F]...\n\n"
-       "Lists containers (without -a, only those not stopped).\n\n"
+       "Lists containers (without -a, only those not stopped). A PORTS "
+       "column\nappears when a container has ports published.\n\n"
        "Flags:\n"
        "  -a, --all           include stopped containers\n"
        "  -q, --quiet         print ids only\n"
@@ -123,6 +143,43 @@ const std::map<std::string, std::string>& Usages() {
        "  --since-seq N       first replay the journaled events after "
        "sequence N\n"
        "                      (0: all it holds)\n"},
+      {"network",
+       "Usage: warren network COMMAND [flags] [ARGS...]\n\n"
+       "Manages bridge networks. A container joins one with --network NAME "
+       "on\ncreate/run; the default network \"warren\" (bridge warren0, "
+       "10.88.0.0/16,\ngateway 10.88.0.1, outbound NAT) always exists.\n\n"
+       "Commands:\n"
+       "  create    create a network\n"
+       "  ls        list networks (alias: list)\n"
+       "  rm        remove networks (alias: remove)\n"
+       "  inspect   show one network\n\n"
+       "Run 'warren help network COMMAND' for its flags.\n"},
+      {"network create",
+       "Usage: warren network create --subnet CIDR [flags] NAME\n\n"
+       "Creates a bridge network (the bridge itself appears with its first\n"
+       "container). Prints its name.\n\n"
+       "Flags:\n"
+       "  --subnet CIDR       IPv4 subnet, e.g. 10.89.0.0/24 (required)\n"
+       "  --gateway IP        the bridge's address (default: the first host\n"
+       "                      address of the subnet)\n"
+       "  --bridge NAME       bridge link name, at most 15 characters\n"
+       "                      (default: wbr- and the first 11 of NAME)\n"
+       "  --mtu N             MTU of the bridge and veths, 68 to 65535\n"
+       "                      (default: 1500)\n"
+       "  --disable-nat       do not masquerade traffic leaving the subnet\n"
+       "                      (outbound NAT is on by default)\n"
+       "  --internal          the same as --disable-nat\n"
+       "  --dns IP            DNS server for its containers (repeatable)\n"
+       "  --dns-search DOMAIN DNS search domain for its containers "
+       "(repeatable)\n"},
+      {"network ls", kNetworkLsUsage},
+      {"network list", kNetworkLsUsage},
+      {"network rm", kNetworkRmUsage},
+      {"network remove", kNetworkRmUsage},
+      {"network inspect",
+       "Usage: warren network inspect NAME\n\n"
+       "Shows one network and the containers on it (with --json: the "
+       "Network\nmessage).\n"},
       {"version", "Usage: warren version\n\nPrints the client version.\n"},
       {"help", "Usage: warren help [COMMAND]\n\nShows help.\n"},
   };
@@ -154,6 +211,7 @@ std::string MainUsage() {
          "  resume    thaw paused containers (alias: unpause)\n"
          "  update    change a container's resource limits\n"
          "  events    stream lifecycle events\n"
+         "  network   manage bridge networks (create, ls, rm, inspect)\n"
          "  version   print the version\n"
          "  help      show help (warren help COMMAND)\n";
 }

@@ -159,8 +159,11 @@ TEST(CreateArgsTest, BadInput) {
             "--env \"=v\": the key must not be empty (want KEY=VALUE)");
   EXPECT_EQ(ParseCreateArgs({"--label", "=v", "sh"}).status().message(),
             "--label \"=v\": the key must not be empty (want KEY=VALUE)");
-  EXPECT_EQ(ParseCreateArgs({"--network", "bridge", "sh"}).status().message(),
-            "--network \"bridge\": want \"none\" or \"host\"");
+  EXPECT_EQ(
+      ParseCreateArgs({"--network", "container:web", "sh"}).status().message(),
+      "--network \"container:web\": want none, host, bridge or a network name "
+      "(1 to 64 letters, digits, '_', '.' or '-', starting with a letter or "
+      "digit)");
   EXPECT_EQ(ParseCreateArgs({"--name", "", "sh"}).status().message(),
             "--name must not be empty");
   absl::Status none = ParseCreateArgs({"--name", "x"}).status();
