@@ -24,23 +24,16 @@ absl::Status ErrnoError(int err, absl::string_view what) {
                       absl::StrCat(what, ": ", std::strerror(err)));
 }
 
-// libnftables reports each error as a "<cmdline>:L:C-C: Error: ..." line,
-// followed by the offending script line and a line of carets. One line per
-// error, with the script line it is about, keeps the status message short
-// and still says which object failed and why.
+// libnftables reports each error as an "Error: ..." line, followed by a
+// script line and a line of carets. For buffer input, libnftables 1.0.6
+// prints the buffer's first line there, not the offending one, so only the
+// error lines are kept: one line per error, short, and still saying why.
 std::string SummarizeErrors(absl::string_view text) {
-  const std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   std::vector<std::string> errors;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!absl::StrContains(lines[i], "Error:")) continue;
-    std::string error(absl::StripAsciiWhitespace(lines[i]));
-    if (i + 1 < lines.size()) {
-      absl::string_view at = absl::StripAsciiWhitespace(lines[i + 1]);
-      if (!at.empty() && !absl::StrContains(at, "Error:")) {
-        absl::StrAppend(&error, " (at: ", at, ")");
-      }
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StrContains(line, "Error:")) {
+      errors.emplace_back(absl::StripAsciiWhitespace(line));
     }
-    errors.push_back(std::move(error));
   }
   if (errors.empty()) {
     absl::string_view all = absl::StripAsciiWhitespace(text);
@@ -85,29 +78,29 @@ absl::Status NftFirewallOps::Run(const std::string& nft_script) {
 
 absl::Status NftFirewallOps::WriteSysctl(const std::string& path,
                                          const std::string& value) {
-  const std::string what = absl::StrCat("sysctl ", path, " = ", value);
+  const std::string what = absl::StrCat("set sysctl ", path, " to ", value);
   {
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoError(errno, absl::StrCat("read ", what));
+    if (fd < 0) return ErrnoError(errno, absl::StrCat(what, ": read"));
     char buf[64];
     const ssize_t n = read(fd, buf, sizeof(buf));
     const int err = errno;
     close(fd);
-    if (n < 0) return ErrnoError(err, absl::StrCat("read ", what));
+    if (n < 0) return ErrnoError(err, absl::StrCat(what, ": read"));
     if (absl::StripAsciiWhitespace(absl::string_view(buf, n)) == value) {
       return absl::OkStatus();
     }
   }
   const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("write ", what));
+  if (fd < 0) return ErrnoError(errno, absl::StrCat(what, ": write"));
   const std::string line = value + "\n";
   const ssize_t n = write(fd, line.data(), line.size());
   const int err = errno;
   close(fd);
-  if (n < 0) return ErrnoError(err, absl::StrCat("write ", what));
+  if (n < 0) return ErrnoError(err, absl::StrCat(what, ": write"));
   if (static_cast<size_t>(n) != line.size()) {
     return absl::InternalError(
-        absl::StrCat("write ", what, ": short write (", n, " bytes)"));
+        absl::StrCat(what, ": short write (", n, " bytes)"));
   }
   return absl::OkStatus();
 }

@@ -12,11 +12,14 @@ namespace warren::netns {
 
 // Each Run uses its own libnftables context, so the object has no state and
 // is safe to share between threads. Needs CAP_NET_ADMIN at run time. Errors
-// name the operation and then libnftables' or the kernel's reason, e.g.
-// "nftables transaction failed: <cmdline>:3:1-5: Error: Could not process
-// rule: Operation not permitted (at: table ip warren {)".
+// say what failed and then libnftables' or the kernel's reason, e.g.
+// "nftables transaction failed (nothing applied): Error: Could not process
+// rule: No such file or directory"; Firewall prefixes the table.
 class NftFirewallOps : public FirewallOps {
  public:
+  // One libnftables context per call, output and errors buffered (nothing
+  // reaches warrend's stdout/stderr). PERMISSION_DENIED without
+  // CAP_NET_ADMIN, INTERNAL for anything else nftables refuses.
   absl::Status Run(const std::string& nft_script) override;
   // Skips the write when the file already holds `value`, so an unchanged
   // setting is never rewritten.

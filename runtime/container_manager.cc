@@ -17,7 +17,6 @@
 #include "runtime/etc_files.h"
 #include "runtime/event_types.h"
 #include "runtime/file_util.h"
-#include "runtime/id_map.h"
 #include "runtime/namespace_info.h"
 #include "runtime/signals.h"
 #include "runtime/spec_validation.h"
@@ -150,16 +149,9 @@ absl::Status ContainerManager::WriteEtc(const std::string& id,
     resolv =
         ResolvConfFor(spec.network(), networks_->ResolvConf(net.network()));
   }
-  uid_t uid = 0;
-  gid_t gid = 0;
-  if (spec.namespaces().user().mode() == v1::NamespaceSpec::MODE_NEW) {
-    uid = MapToHost(spec.uid_mappings(), 0).value_or(0);
-    gid = MapToHost(spec.gid_mappings(), 0).value_or(0);
-  }
   return WriteEtcFiles(
       layout.Paths().upper_dir,
-      RenderEtcFiles(hostname, net.ip().substr(0, net.ip().find('/')), resolv),
-      uid, gid);
+      RenderEtcFiles(hostname, net.ip().substr(0, net.ip().find('/')), resolv));
 }
 
 absl::StatusOr<v1::Container> ContainerManager::Create(

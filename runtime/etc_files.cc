@@ -25,14 +25,11 @@ EtcFiles RenderEtcFiles(const std::string& hostname, const std::string& ip,
   return f;
 }
 
-absl::Status WriteEtcFiles(const std::string& upper_dir, const EtcFiles& files,
-                           uid_t uid, gid_t gid) {
+absl::Status WriteEtcFiles(const std::string& upper_dir,
+                           const EtcFiles& files) {
   std::string etc = upper_dir + "/etc";
   if (mkdir(etc.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::ErrnoToStatus(errno, "mkdir " + etc);
-  }
-  if (lchown(etc.c_str(), uid, gid) != 0) {
-    return absl::ErrnoToStatus(errno, "chown " + etc);
   }
   const std::pair<const char*, const std::string*> all[] = {
       {"hosts", &files.hosts},
@@ -47,10 +44,8 @@ absl::Status WriteEtcFiles(const std::string& upper_dir, const EtcFiles& files,
     if (fd < 0) return absl::ErrnoToStatus(errno, "create " + path);
     ssize_t n = write(fd, content->data(), content->size());
     int err = errno;
-    bool owned = fchown(fd, uid, gid) == 0;
-    if (!owned) err = errno;
     close(fd);
-    if (n != static_cast<ssize_t>(content->size()) || !owned) {
+    if (n != static_cast<ssize_t>(content->size())) {
       return absl::ErrnoToStatus(err, "write " + path);
     }
   }

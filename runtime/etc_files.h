@@ -26,10 +26,9 @@ struct EtcFiles {
 EtcFiles RenderEtcFiles(const std::string& hostname, const std::string& ip,
                         const std::string& resolv_conf);
 
-// Writes the files under `upper_dir`/etc (made if needed), owned by
-// `uid`:`gid` (the container root's host ids).
-absl::Status WriteEtcFiles(const std::string& upper_dir, const EtcFiles& files,
-                           uid_t uid, gid_t gid);
+// Writes the files under `upper_dir`/etc (made if needed). In a user
+// namespace the monitor hands the upper tree to the container's root.
+absl::Status WriteEtcFiles(const std::string& upper_dir, const EtcFiles& files);
 
 }  // namespace warren::runtime
 

@@ -1,6 +1,10 @@
 #include "runtime/id_map.h"
 
+#include <vector>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace warren::runtime {
 
@@ -11,6 +15,25 @@ std::string IdMapText(const IdMappings& mappings) {
                     "\n");
   }
   return text;
+}
+
+absl::StatusOr<IdMappings> ParseIdMapText(absl::string_view text) {
+  IdMappings out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    uint32_t ids[3];
+    if (f.size() != 3 || !absl::SimpleAtoi(f[0], &ids[0]) ||
+        !absl::SimpleAtoi(f[1], &ids[1]) || !absl::SimpleAtoi(f[2], &ids[2])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad id map line \"", line, "\""));
+    }
+    v1::IdMapping* m = out.Add();
+    m->set_container_id(ids[0]);
+    m->set_host_id(ids[1]);
+    m->set_size(ids[2]);
+  }
+  return out;
 }
 
 absl::optional<uint32_t> MapToHost(const IdMappings& mappings, uint32_t id) {

@@ -79,7 +79,7 @@ ContainerPaths PlanUserNamespace(const v1::ContainerSpec& spec,
 void AddMounts(const ContainerPaths& paths, const std::string& lower,
                InitPlan* plan) {
   const std::string& root = paths.merged_dir;
-  const bool userns = plan->new_user_ns;
+  const bool userns = plan->in_user_ns();
   constexpr unsigned long kSecure = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   plan->mounts = {
       {"overlay", root, "overlay", 0,
@@ -197,6 +197,7 @@ void AddNamespaceJoinsAndTime(const v1::ContainerSpec& spec, InitPlan* plan) {
       {&n.network(), CLONE_NEWNET, "spec.namespaces.network"},
       {&n.cgroup(), CLONE_NEWCGROUP, "spec.namespaces.cgroup"},
       {&n.time(), CLONE_NEWTIME, "spec.namespaces.time"},
+      {&n.user(), CLONE_NEWUSER, "spec.namespaces.user"},
   };
   for (const auto& [ns, type, field] : kinds) {
     if (ns->mode() == NamespaceSpec::MODE_JOIN) {
@@ -226,9 +227,11 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
   plan.new_cgroup_ns = IsNew(spec.namespaces().cgroup(), true);
   AddNamespaceJoinsAndTime(spec, &plan);
   plan.new_user_ns = (plan.clone_flags & CLONE_NEWUSER) != 0;
+  plan.joined_user_ns =
+      spec.namespaces().user().mode() == NamespaceSpec::MODE_JOIN;
   ContainerPaths used = paths;
   std::string lower = spec.rootfs();
-  if (plan.new_user_ns) {
+  if (plan.in_user_ns()) {
     used = PlanUserNamespace(spec, paths, &plan);
     lower = AnchorPath(kAnchorRunDirFd, plan.user_ns.image_dir);
   }

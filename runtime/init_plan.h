@@ -83,7 +83,9 @@ inline constexpr int kAnchorBundleDirFd = 513;
 struct UserNamespacePlan {
   std::string uid_map;  // /proc/<pid>/uid_map text, a line per mapping
   std::string gid_map;
-  uid_t root_host_uid = 0;  // host ids of the container's uid and gid 0
+  // Host ids of the container's uid and gid 0 (new namespace; a joined
+  // one's are read from the init's maps by the monitor).
+  uid_t root_host_uid = 0;
   gid_t root_host_gid = 0;
   std::string run_dir;     // host path, opened as kAnchorRunDirFd
   std::string bundle_dir;  // host path, opened as kAnchorBundleDirFd
@@ -93,8 +95,13 @@ struct UserNamespacePlan {
 struct InitPlan {
   // CLONE_NEW* flags for clone(2).
   unsigned long clone_flags = 0;
-  // Set with CLONE_NEWUSER in clone_flags.
+  // A new user namespace (CLONE_NEWUSER in clone_flags), or one joined by
+  // path (then the monitor clones the init from a helper that setns'd into
+  // it, so the init's other new namespaces belong to it too). Either way
+  // user_ns says how the init reaches its files.
   bool new_user_ns = false;
+  bool joined_user_ns = false;
+  bool in_user_ns() const { return new_user_ns || joined_user_ns; }
   UserNamespacePlan user_ns;
   // Joined namespaces: the PID one by the monitor before clone (it applies
   // to children), the others by the init right after it is in its cgroup.

@@ -86,6 +86,8 @@ absl::Status ValidateNamespace(const NamespaceSpec& ns,
   return absl::OkStatus();
 }
 
+absl::Status ValidateUserNamespaceNeighbours(const v1::NamespacesSpec& n);
+
 // One uid_map or gid_map: 1..340 lines (the kernel's limit), no empty or
 // wrapping range, and no two ranges overlapping on either side.
 absl::Status ValidateIdMap(const IdMappings& maps, absl::string_view field) {
@@ -150,11 +152,18 @@ absl::Status ValidateUserNamespace(const v1::ContainerSpec& spec) {
                      "is not in spec.gid_mappings");
     }
   }
-  const v1::NamespacesSpec& n = spec.namespaces();
+  return ValidateUserNamespaceNeighbours(spec.namespaces());
+}
+
+// In a new or joined user namespace the container needs its own PID
+// namespace (proc can only be mounted by its owner) and may join no other
+// namespace (it would belong to another user namespace).
+absl::Status ValidateUserNamespaceNeighbours(const v1::NamespacesSpec& n) {
   if (n.pid().mode() == NamespaceSpec::MODE_HOST ||
       n.pid().mode() == NamespaceSpec::MODE_JOIN) {
     return Invalid("spec.namespaces.pid",
-                   "a new user namespace needs a new PID namespace");
+                   "a user namespace needs the container's own PID "
+                   "namespace");
   }
   for (const auto& [ns, field] : {std::pair{&n.uts(), "spec.namespaces.uts"},
                                   {&n.ipc(), "spec.namespaces.ipc"},
@@ -162,8 +171,7 @@ absl::Status ValidateUserNamespace(const v1::ContainerSpec& spec) {
                                   {&n.cgroup(), "spec.namespaces.cgroup"},
                                   {&n.time(), "spec.namespaces.time"}}) {
     if (ns->mode() == NamespaceSpec::MODE_JOIN) {
-      return Invalid(field,
-                     "cannot be joined together with a new user namespace");
+      return Invalid(field, "cannot be joined together with a user namespace");
     }
   }
   return absl::OkStatus();
@@ -190,8 +198,11 @@ absl::Status ValidateNamespaces(const v1::ContainerSpec& spec) {
                    "a container needs its own mount namespace for its rootfs");
   }
   if (n.user().mode() == NamespaceSpec::MODE_JOIN) {
-    return NotYet("spec.namespaces.user MODE_JOIN",
-                  "joining user namespaces (MODE_NEW works)");
+    if (!spec.uid_mappings().empty() || !spec.gid_mappings().empty()) {
+      return Invalid("spec.uid_mappings",
+                     "a joined user namespace already has its id maps");
+    }
+    return ValidateUserNamespaceNeighbours(n);
   }
   if (n.time().mode() == NamespaceSpec::MODE_NEW) {
     for (const auto* d :

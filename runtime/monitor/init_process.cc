@@ -140,20 +140,21 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes,
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  pid_t monitor = getppid();
   // Until execve (which resets it), processes in the container may not
   // ptrace this init or open its /proc files (and the fds it still holds).
   prctl(PR_SET_DUMPABLE, 0);
 
   int status_fd = pipes.status_fd;
-  // The monitor gave up if this fails.
+  // The monitor gave up if this fails. Until then the parent may be
+  // CloneInit's helper; once released, the init is the monitor's child.
   absl::StatusOr<ByteAndFd> released = RecvByteAndFd(pipes.cgroup_fd);
   if (!released.ok()) _exit(1);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  pid_t monitor = getppid();
   if (absl::Status s = JoinNamespaces(joined); !s.ok()) {
     Fail(status_fd, std::string(s.message()), 0);
   }
-  if (plan.new_user_ns) {
+  if (plan.in_user_ns()) {
     if (absl::Status s = BecomeUserNamespaceRoot(plan.user_ns, released->fd);
         !s.ok()) {
       Fail(status_fd, std::string(s.message()), 0);

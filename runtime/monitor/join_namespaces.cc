@@ -110,12 +110,21 @@ void RestoreAfterClone(const SavedNamespaces& saved) {
 
 absl::Status JoinNamespaces(const std::vector<OpenNamespace>& joined) {
   for (const OpenNamespace& ns : joined) {
-    if (ns.type != CLONE_NEWPID && setns(ns.fd, ns.type) != 0) {
+    // PID: joined by the monitor; user: by CloneInit's helper.
+    if (ns.type == CLONE_NEWPID || ns.type == CLONE_NEWUSER) continue;
+    if (setns(ns.fd, ns.type) != 0) {
       return absl::ErrnoToStatus(errno, "setns");
     }
   }
   CloseNamespaces(joined);
   return absl::OkStatus();
+}
+
+int JoinedUserNamespace(const std::vector<OpenNamespace>& joined) {
+  for (const OpenNamespace& ns : joined) {
+    if (ns.type == CLONE_NEWUSER) return ns.fd;
+  }
+  return -1;
 }
 
 }  // namespace warren::runtime

@@ -43,6 +43,9 @@ absl::Status JoinNamespaces(const std::vector<OpenNamespace>& joined);
 
 void CloseNamespaces(const std::vector<OpenNamespace>& joined);
 
+// The joined user namespace's descriptor, or -1 if none is joined.
+int JoinedUserNamespace(const std::vector<OpenNamespace>& joined);
+
 }  // namespace warren::runtime
 
 #endif  // WARREN_RUNTIME_MONITOR_JOIN_NAMESPACES_H_

@@ -86,13 +86,24 @@ absl::Status AwaitInit(int status_fd) {
 
 int Pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
-// Lets the init go on once it is in its cgroup; for a new user namespace,
-// first writes its id maps and hands it the idmapped image.
+// Lets the init go on once it is in its cgroup; in a user namespace, first
+// writes its id maps (a new namespace), gives the writable layer to the
+// container's root and hands the init the idmapped image.
 absl::Status ReleaseInit(const InitPlan& plan, const v1::ContainerSpec& spec,
-                         pid_t init_pid, int channel) {
+                         const ContainerPaths& paths, pid_t init_pid,
+                         int channel) {
   int image_fd = -1;
-  if (plan.new_user_ns) {
-    if (absl::Status s = WriteIdMaps(init_pid, plan.user_ns); !s.ok()) {
+  if (plan.in_user_ns()) {
+    if (plan.new_user_ns) {
+      if (absl::Status s = WriteIdMaps(init_pid, plan.user_ns); !s.ok()) {
+        return s;
+      }
+    }
+    absl::StatusOr<RootIds> root = ContainerRootIds(init_pid);
+    if (!root.ok()) return root.status();
+    if (absl::Status s = PrepareUserNamespaceLayers(
+            plan.user_ns, paths.upper_dir, paths.work_dir, *root);
+        !s.ok()) {
       return s;
     }
     absl::StatusOr<int> image = MakeIdmappedImage(init_pid, spec.rootfs());
@@ -173,16 +184,6 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
-  if (plan->new_user_ns) {
-    ContainerPaths paths = layout.Paths();
-    if (absl::Status s = PrepareUserNamespaceLayers(
-            plan->user_ns, paths.upper_dir, paths.work_dir);
-        !s.ok()) {
-      (void)cgroup.Remove();
-      Report(s, 0);
-      return 1;
-    }
-  }
   int out[2], err[2], cg[2], status[2], start[2], exec_err[2];
   if (Pipe(out) || Pipe(err) ||
       socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cg) != 0 ||
@@ -211,14 +212,15 @@ int Main(int argc, char** argv) {
     Report(own_ns.status(), 0);
     return 1;
   }
-  pid_t init_pid = static_cast<pid_t>(
-      syscall(SYS_clone, plan->clone_flags | SIGCHLD, 0, 0, 0, 0));
-  if (init_pid < 0) {
-    absl::Status s = absl::ErrnoToStatus(errno, "clone container init");
+  absl::StatusOr<pid_t> cloned =
+      CloneInit(plan->clone_flags, JoinedUserNamespace(*ns_files));
+  if (!cloned.ok()) {
+    RestoreAfterClone(*own_ns);
     (void)cgroup.Remove();
-    Report(s, 0);
+    Report(cloned.status(), 0);
     return 1;
   }
+  pid_t init_pid = *cloned;
   if (init_pid == 0) {
     // The ready pipe is the monitor's: warrend reads it until EOF. The
     // monitor's ends of the pipes must go too, so the init sees EOF if the
@@ -243,7 +245,9 @@ int Main(int argc, char** argv) {
   // The init waits for this before it does anything, so all its setup and
   // every process it starts are accounted and limited.
   absl::Status joined = cgroup.AddProcess(init_pid);
-  if (joined.ok()) joined = ReleaseInit(*plan, spec, init_pid, cg[1]);
+  if (joined.ok()) {
+    joined = ReleaseInit(*plan, spec, layout.Paths(), init_pid, cg[1]);
+  }
   close(cg[1]);
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   fcntl(err[0], F_SETFL, O_NONBLOCK);

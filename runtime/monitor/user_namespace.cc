@@ -1,18 +1,27 @@
 #include "runtime/monitor/user_namespace.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/mount.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/file_util.h"
+#include "runtime/id_map.h"
 
 namespace warren::runtime {
 namespace {
+
+// nftw's callback takes no closure: the owner for PrepareUserNamespaceLayers
+// (the monitor is single-threaded).
+RootIds current_root;
 
 absl::Status WriteProcFile(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -41,20 +50,94 @@ absl::Status OpenAt(const std::string& path, int fd) {
 
 }  // namespace
 
+absl::StatusOr<RootIds> ContainerRootIds(pid_t init_pid) {
+  RootIds ids;
+  for (const char* kind : {"uid_map", "gid_map"}) {
+    std::string path = absl::StrCat("/proc/", init_pid, "/", kind);
+    absl::StatusOr<std::string> text = ReadFile(path);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<IdMappings> maps = ParseIdMapText(*text);
+    if (!maps.ok()) return maps.status();
+    absl::optional<uint32_t> root = MapToHost(*maps, 0);
+    if (!root) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the container's user namespace maps no id 0 (", path, ")"));
+    }
+    if (kind[0] == 'u') {
+      ids.uid = *root;
+    } else {
+      ids.gid = *root;
+    }
+  }
+  return ids;
+}
+
 absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,
                                         const std::string& upper_dir,
-                                        const std::string& work_dir) {
+                                        const std::string& work_dir,
+                                        RootIds root) {
   if (mkdir(plan.image_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::ErrnoToStatus(errno, "mkdir " + plan.image_dir);
   }
+  // Only what warrend put there so far (a few /etc files): walk it all.
+  auto chown_one = [](const char* path, const struct stat*, int, FTW*) -> int {
+    return lchown(path, current_root.uid, current_root.gid) == 0 ? 0 : -1;
+  };
+  current_root = root;
   for (const std::string& dir : {upper_dir, work_dir}) {
-    if (chown(dir.c_str(), plan.root_host_uid, plan.root_host_gid) != 0) {
+    if (nftw(dir.c_str(), chown_one, 16, FTW_PHYS) != 0) {
       return absl::ErrnoToStatus(
-          errno, absl::StrCat("chown ", dir, " to ", plan.root_host_uid, ":",
-                              plan.root_host_gid));
+          errno, absl::StrCat("chown ", dir, " to ", root.uid, ":", root.gid));
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<pid_t> CloneInit(unsigned long flags, int join_userns_fd) {
+  if (join_userns_fd < 0) {
+    long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) return absl::ErrnoToStatus(errno, "clone container init");
+    return static_cast<pid_t>(pid);
+  }
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe");
+  pid_t helper = fork();
+  if (helper < 0) {
+    int err = errno;
+    close(report[0]);
+    close(report[1]);
+    return absl::ErrnoToStatus(err, "fork user namespace helper");
+  }
+  if (helper == 0) {
+    close(report[0]);
+    long pid = -1;
+    int err = 0;
+    if (setns(join_userns_fd, CLONE_NEWUSER) != 0) {
+      err = errno;
+    } else {
+      pid = syscall(SYS_clone, (flags & ~CLONE_NEWUSER) | SIGCHLD, 0, 0, 0, 0);
+      if (pid == 0) {
+        close(report[1]);
+        return 0;  // the init
+      }
+      if (pid < 0) err = errno;
+    }
+    int msg[2] = {static_cast<int>(pid), err};
+    ssize_t ignored = write(report[1], msg, sizeof(msg));
+    (void)ignored;
+    _exit(0);
+  }
+  close(report[1]);
+  int msg[2] = {-1, EPIPE};
+  ssize_t n = read(report[0], msg, sizeof(msg));
+  close(report[0]);
+  waitpid(helper, nullptr, 0);
+  if (n != static_cast<ssize_t>(sizeof(msg)) || msg[0] <= 0) {
+    return absl::ErrnoToStatus(msg[1] != 0 ? msg[1] : EPIPE,
+                               "clone container init in the joined user "
+                               "namespace");
+  }
+  return static_cast<pid_t>(msg[0]);
 }
 
 absl::Status WriteIdMaps(pid_t init_pid, const UserNamespacePlan& plan) {

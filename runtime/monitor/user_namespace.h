@@ -16,12 +16,31 @@
 
 namespace warren::runtime {
 
-// Monitor, before clone: makes the image's mount point and gives the
-// writable layer (upper and work dirs) to the container's root, so the
-// container can write its own "/" and overlayfs its work dir.
+// Host ids of the container's root.
+struct RootIds {
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// The host ids uid/gid 0 of `init_pid`'s user namespace map to (from its
+// uid_map and gid_map). FAILED_PRECONDITION if root is unmapped there.
+absl::StatusOr<RootIds> ContainerRootIds(pid_t init_pid);
+
+// Monitor, before releasing the init: makes the image's mount point and
+// gives the writable layer (the upper tree, with the /etc files warrend
+// wrote, and the work dir) to the container's root, so the container can
+// write its own "/" and overlayfs its work dir.
 absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,
                                         const std::string& upper_dir,
-                                        const std::string& work_dir);
+                                        const std::string& work_dir,
+                                        RootIds root);
+
+// Monitor: clones the container init with `flags` (CLONE_NEW*). With
+// `join_userns_fd` >= 0, from a short-lived helper that first setns'd into
+// that user namespace, so the init's new namespaces belong to it (runc's
+// nsexec does the same); the init, reparented to this subreaper, gets the
+// pid returned here. Returns 0 in the init, like fork.
+absl::StatusOr<pid_t> CloneInit(unsigned long flags, int join_userns_fd);
 
 // Monitor, after clone and before releasing the init: writes uid_map and
 // gid_map of `init_pid`.

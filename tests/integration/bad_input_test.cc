@@ -82,18 +82,16 @@ TEST_F(BadInputTest, MissingOrMalformedFieldsNameTheField) {
 
 TEST_F(BadInputTest, NotYetSupportedFeaturesSayUnimplemented) {
   v1::ContainerSpec spec = Spec({"true"});
-  spec.mutable_namespaces()->mutable_user()->set_mode(
-      v1::NamespaceSpec::MODE_JOIN);
-  spec.mutable_namespaces()->mutable_user()->set_path("/proc/1/ns/user");
+  spec.mutable_process()->set_tty(true);
   grpc::Status s = Create("later", spec);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(s.error_message(), HasSubstr("spec.namespaces.user"));
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.process.tty"));
   ExpectNothingLeft();
 
   // A new user namespace works, but needs its id maps.
+  spec.mutable_process()->set_tty(false);
   spec.mutable_namespaces()->mutable_user()->set_mode(
       v1::NamespaceSpec::MODE_NEW);
-  spec.mutable_namespaces()->mutable_user()->clear_path();
   s = Create("nomaps", spec);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("spec.uid_mappings"));

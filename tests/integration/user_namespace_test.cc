@@ -158,6 +158,53 @@ TEST_F(UserNamespaceTest, BadMapsAreInvalidAndLeaveNothing) {
   }
 }
 
+TEST_F(UserNamespaceTest, JoinAnotherContainersUserNamespace) {
+  v1::Container owner = CreateOrDie("owner", UsernsSpec("sleep 100"));
+  StartOrDie("owner");
+  v1::ContainerSpec spec = Spec(
+      {"sh", "-c",
+       "cat /proc/self/uid_map; id -u; touch /joined && stat -c %u /joined; "
+       "hostname"});
+  auto* user = spec.mutable_namespaces()->mutable_user();
+  user->set_mode(v1::NamespaceSpec::MODE_JOIN);
+  user->set_path(absl::StrCat("/proc/", owner.pid(), "/ns/user"));
+  spec.set_hostname("joiner");
+  v1::Container joiner = CreateOrDie("joiner", spec);
+  uint64_t owner_ns = 0, joiner_ns = 0;
+  for (const auto& ns : owner.namespaces()) {
+    if (ns.type() == "user") owner_ns = ns.inode();
+  }
+  for (const auto& ns : joiner.namespaces()) {
+    if (ns.type() == "user") joiner_ns = ns.inode();
+  }
+  EXPECT_NE(owner_ns, 0u);
+  EXPECT_EQ(joiner_ns, owner_ns);
+  StartOrDie("joiner");
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("joiner", &waited).ok());
+  auto [out, err] = Logs("joiner");
+  EXPECT_EQ(waited.status().exit_code(), 0) << err;
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("0     ", kHostBase, "      65536")));
+  // Its own UTS namespace (owned by the joined user namespace) and root.
+  EXPECT_THAT(out, HasSubstr("0\n0\njoiner\n"));
+  std::string upper = warrend_->state_dir() + "/containers/joiner/upper/joined";
+  struct stat st;
+  ASSERT_EQ(stat(upper.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kHostBase);
+
+  v1::ContainerSpec with_maps = spec;
+  AddMap(with_maps.mutable_uid_mappings(), 0, kHostBase, 10);
+  grpc::Status s = Create("badjoin", with_maps);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.uid_mappings"));
+  v1::ContainerSpec not_user = spec;
+  not_user.mutable_namespaces()->mutable_user()->set_path(
+      absl::StrCat("/proc/", owner.pid(), "/ns/net"));
+  s = Create("badjoin2", not_user);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec.namespaces.user.path"));
+}
+
 TEST_F(UserNamespaceTest, ProcessUserInsideTheMapping) {
   v1::ContainerSpec spec = UsernsSpec(
       "id -u; id -g; touch /tmp/x; "

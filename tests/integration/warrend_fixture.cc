@@ -45,9 +45,10 @@ WarrendProcess::~WarrendProcess() {
   Stop(SIGTERM);
   // The default network's bridge and the NAT table outlive warrend (its
   // containers may still run); this test's go with it.
-  std::string cleanup = "ip link del " + bridge() +
-                        " 2>/dev/null; nft delete table ip " + nft_table() +
-                        " 2>/dev/null; true";
+  // Bazel's strict action environment has no sbin in PATH.
+  std::string cleanup = "PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link del " +
+                        bridge() + " 2>/dev/null; nft delete table ip " +
+                        nft_table() + " 2>/dev/null; true";
   (void)system(cleanup.c_str());
   if (!dir_.empty()) {
     std::string cmd = "rm -rf '" + dir_ + "'";

@@ -45,6 +45,40 @@ TEST(IdMapTest, TextAndLookup) {
   EXPECT_EQ(MapToHost(spec.uid_mappings(), 70009), 5009u);
 }
 
+TEST(IdMapTest, ParsesTheKernelsText) {
+  absl::StatusOr<IdMappings> maps =
+      ParseIdMapText("         0     100000      65536\n     70000 5000 10\n");
+  ASSERT_TRUE(maps.ok()) << maps.status();
+  ASSERT_EQ(maps->size(), 2);
+  EXPECT_EQ(MapToHost(*maps, 0), 100000u);
+  EXPECT_EQ(MapToHost(*maps, 70001), 5001u);
+  EXPECT_EQ(ParseIdMapText("0 1\n").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseIdMapText("a b c\n").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ParseIdMapText("")->empty());
+}
+
+TEST(UserNamespacePlanTest, JoinedNamespaceUsesAnchorsWithoutCloningOne) {
+  v1::ContainerSpec spec = UsernsSpec();
+  spec.clear_uid_mappings();
+  spec.clear_gid_mappings();
+  auto* user = spec.mutable_namespaces()->mutable_user();
+  user->set_mode(v1::NamespaceSpec::MODE_JOIN);
+  user->set_path("/proc/42/ns/user");
+  absl::StatusOr<InitPlan> plan = BuildInitPlan(
+      "c", spec, {"/state/c/upper", "/state/c/work", "/run/c/rootfs"});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_FALSE(plan->clone_flags & CLONE_NEWUSER);
+  EXPECT_TRUE(plan->joined_user_ns);
+  EXPECT_TRUE(plan->in_user_ns());
+  EXPECT_EQ(plan->merged_dir, "/proc/self/fd/512/rootfs");
+  ASSERT_EQ(plan->join_namespaces.size(), 1u);
+  EXPECT_EQ(plan->join_namespaces[0].type, CLONE_NEWUSER);
+  EXPECT_EQ(plan->join_namespaces[0].path, "/proc/42/ns/user");
+  EXPECT_TRUE(ValidateSpec(spec).ok()) << ValidateSpec(spec);
+}
+
 TEST(UserNamespaceValidationTest, AcceptsMappedRoot) {
   EXPECT_TRUE(ValidateSpec(UsernsSpec()).ok()) << ValidateSpec(UsernsSpec());
 }

@@ -228,16 +228,17 @@ INSTANTIATE_TEST_SUITE_P(All, SpecValidationBadTest,
                                              absl::StatusCode::kInvalidArgument,
                                              "spec.labels[k]"},
                                      BadSpec{
-                                         "user_ns_join_later",
+                                         "user_ns_join_with_maps",
                                          [](v1::ContainerSpec* s) {
                                            auto* user = s->mutable_namespaces()
                                                             ->mutable_user();
                                            user->set_mode(
                                                v1::NamespaceSpec::MODE_JOIN);
                                            user->set_path("/proc/1/ns/user");
+                                           s->add_uid_mappings()->set_size(1);
                                          },
-                                         absl::StatusCode::kUnimplemented,
-                                         "spec.namespaces.user"},
+                                         absl::StatusCode::kInvalidArgument,
+                                         "spec.uid_mappings"},
                                      BadSpec{
                                          "memory_too_small",
                                          [](v1::ContainerSpec* s) {
