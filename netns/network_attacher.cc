@@ -65,7 +65,8 @@ absl::Status NetworkAttacher::Detach(const AttachmentPlan& plan) {
 }
 
 absl::StatusOr<std::vector<std::string>> NetworkAttacher::StaleHostVeths(
-    const absl::flat_hash_set<std::string>& live_ids) {
+    const absl::flat_hash_set<std::string>& live_ids,
+    const absl::flat_hash_set<std::string>& bridges) {
   absl::StatusOr<std::vector<LinkInfo>> links =
       ops_->ListLinks(kHostVethPrefix);
   if (!links.ok()) return Annotate(links.status(), "list host veths");
@@ -74,7 +75,7 @@ absl::StatusOr<std::vector<std::string>> NetworkAttacher::StaleHostVeths(
   std::vector<std::string> stale;
   for (const LinkInfo& link : *links) {
     if (link.kind == "veth" && IsHostVethName(link.name) &&
-        !live_names.contains(link.name)) {
+        bridges.contains(link.master) && !live_names.contains(link.name)) {
       stale.push_back(link.name);
     }
   }

@@ -37,11 +37,13 @@ class NetworkAttacher {
   // released by the caller (IpamStore::Release).
   absl::Status Detach(const AttachmentPlan& plan);
 
-  // Host veths named exactly like warren's (IsHostVethName) that belong to none
-  // of `live_ids`, for the caller to DeleteLink after a crash or restart. Only
-  // links of kind "veth" are considered.
+  // Host veths named exactly like warren's (IsHostVethName), ports of one of
+  // `bridges` (this warrend's networks: other warrends and tools on the
+  // host keep theirs), that belong to none of `live_ids`, for the caller to
+  // DeleteLink after a crash or restart. Only links of kind "veth" count.
   absl::StatusOr<std::vector<std::string>> StaleHostVeths(
-      const absl::flat_hash_set<std::string>& live_ids);
+      const absl::flat_hash_set<std::string>& live_ids,
+      const absl::flat_hash_set<std::string>& bridges);
 
  private:
   NetlinkOps* const ops_;

@@ -224,8 +224,13 @@ absl::Status BridgeNetworking::Reconcile(
   absl::StatusOr<std::vector<netns::IpAllocation>> freed =
       ipam_->Reconcile(ids);
   if (!freed.ok()) status = freed.status();
+  absl::flat_hash_set<std::string> bridges;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, c] : networks_) bridges.insert(c.bridge);
+  }
   absl::StatusOr<std::vector<std::string>> stale =
-      attacher_.StaleHostVeths(ids);
+      attacher_.StaleHostVeths(ids, bridges);
   if (stale.ok()) {
     for (const std::string& veth : *stale) {
       if (absl::Status s = ops_->DeleteLink(veth); !s.ok() && status.ok()) {

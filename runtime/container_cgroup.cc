@@ -134,7 +134,7 @@ absl::Status ContainerCgroup::RestrictDevices() {
   return AttachDeviceProgram(dir, *program);
 }
 
-absl::Status ContainerCgroup::AddProcess(pid_t pid) {
+absl::Status ContainerCgroup::AddProcess(pid_t pid) const {
   std::string text = absl::StrCat(pid);
   for (const std::string& dir : CgroupDirs(system_, rel_)) {
     if (absl::Status s = WriteCgroupFile(dir + "/cgroup.procs", text);
@@ -159,7 +159,7 @@ std::vector<pid_t> ContainerCgroup::Processes() const {
   return pids;
 }
 
-absl::Status ContainerCgroup::SetFrozen(bool frozen) {
+absl::Status ContainerCgroup::SetFrozen(bool frozen) const {
   const CgroupHierarchy* h = system_.For("freezer");
   if (h != nullptr && !h->v2) {
     return WriteCgroupFile(
@@ -218,7 +218,7 @@ bool ContainerCgroup::OomKilled() const {
                  "oom_kill") > 0;
 }
 
-absl::Status ContainerCgroup::Remove() {
+absl::Status ContainerCgroup::Remove() const {
   // Processes that outlived the init (possible without a private PID
   // namespace) would keep the cgroup busy: kill them first, thawing a
   // frozen cgroup so SIGKILL can land.

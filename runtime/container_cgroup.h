@@ -44,16 +44,16 @@ class ContainerCgroup {
   // device program on the v2 directory (runtime/device_bpf.h). A no-op only
   // on a host with neither. Called while the cgroup is empty.
   absl::Status RestrictDevices();
-  absl::Status AddProcess(pid_t pid);
+  absl::Status AddProcess(pid_t pid) const;
   // Every process in the cgroup (from the first hierarchy that has one).
   std::vector<pid_t> Processes() const;
-  absl::Status SetFrozen(bool frozen);
+  absl::Status SetFrozen(bool frozen) const;
   absl::StatusOr<CgroupStats> ReadStats() const;
   // True if the kernel OOM killer killed a process of this cgroup.
   bool OomKilled() const;
   // rmdir everywhere (retrying briefly while the last tasks leave). A cgroup
   // that does not exist is OK.
-  absl::Status Remove();
+  absl::Status Remove() const;
 
  private:
   absl::Status ApplyWrites(const v1::ResourcesSpec& resources);

@@ -86,7 +86,13 @@ ContainerManager::ContainerManager(RuntimeOptions options,
       networks_(std::move(networks)),
       watcher_([this](const std::string& id) { OnMonitorExit(id); }) {}
 
-ContainerManager::~ContainerManager() = default;
+ContainerManager::~ContainerManager() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (exec_watcher_.joinable()) exec_watcher_.join();
+}
 
 StoreLayout ContainerManager::LayoutFor(const std::string& id) const {
   return StoreLayout::For(options_.state_dir, options_.run_dir, id);

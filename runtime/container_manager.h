@@ -9,7 +9,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -17,9 +19,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "proto/warren/v1/container.pb.h"
 #include "runtime/cgroup_control.h"
 #include "runtime/event_journal.h"
+#include "runtime/exec_spec.h"
 #include "runtime/exit_watcher.h"
 #include "runtime/monitor_control.h"
 #include "runtime/network_control.h"
@@ -35,6 +39,19 @@ struct RuntimeOptions {
   // Events kept in state_dir/events.journal before it is compacted to the
   // newest half.
   size_t max_events = EventJournal::kDefaultMaxEvents;
+};
+
+// What Exec started, and with sync what it did.
+struct ExecResult {
+  std::string exec_id;
+  pid_t pid = 0;
+  // With sync:
+  v1::ExitStatus exit;
+  std::string out;
+  std::string err;
+  bool out_truncated = false;
+  bool err_truncated = false;
+  bool timed_out = false;
 };
 
 // Filter for List; empty fields match everything.
@@ -84,6 +101,30 @@ class ContainerManager {
                       const std::function<bool()>& cancelled);
   // Ends every Events stream, so shutdown does not wait for subscribers.
   void EndEvents();
+  // Exec processes (container_manager_exec.cc). Exec starts one in a
+  // RUNNING container (NOT_FOUND / FAILED_PRECONDITION otherwise); with
+  // options.sync it waits, killing the process at options.timeout, and
+  // captures up to kMaxCapture of each stream.
+  static constexpr size_t kMaxCapture = 16 << 20;
+  absl::StatusOr<ExecResult> Exec(const std::string& id,
+                                  const ExecOptions& options,
+                                  const std::function<bool()>& cancelled);
+  absl::StatusOr<v1::ExitStatus> WaitExec(
+      const std::string& id, const std::string& exec_id,
+      const std::function<bool()>& cancelled);
+  absl::Status KillExec(const std::string& id, const std::string& exec_id,
+                        const std::string& signal);
+  absl::Status ExecStdin(const std::string& id, const std::string& exec_id,
+                         const std::string& data, bool close);
+  absl::Status ResizeExec(const std::string& id, const std::string& exec_id,
+                          uint32_t rows, uint32_t cols);
+  // The log holding a process's output (the container's for exec_id "").
+  absl::StatusOr<std::string> OutputLogPath(const std::string& id,
+                                            const std::string& exec_id);
+  // The exit of the init (exec_id "") or of an exec, if it has exited.
+  absl::StatusOr<absl::optional<v1::ExitStatus>> ProcessExit(
+      const std::string& id, const std::string& exec_id);
+
   // Named bridge networks (see NetworkControl).
   NetworkControl& networks() { return *networks_; }
 
@@ -119,6 +160,14 @@ class ContainerManager {
   // Journals `events`. A journal that cannot be written (disk full) must not
   // undo an operation that already happened: the event is dropped.
   void Emit(std::vector<v1::Event> events);
+  // The layout of an existing exec of container `id`; NOT_FOUND otherwise.
+  absl::StatusOr<StoreLayout> FindExec(const std::string& id,
+                                       const std::string& exec_id);
+  // Journals "exec_exited" once per exec, when its exit record appears
+  // (polled by the exec watcher thread; recovered execs included).
+  void WatchExecs();
+  void ReportExecExit(const StoreLayout& layout, const std::string& id,
+                      const std::string& exec_id);
   // Pause and Resume: freeze or thaw, then record the new state.
   absl::StatusOr<v1::Container> SetPaused(const std::string& id, bool paused);
 
@@ -132,6 +181,11 @@ class ContainerManager {
   absl::CondVar changed_;
   absl::flat_hash_map<std::string, std::unique_ptr<Entry>> containers_
       ABSL_GUARDED_BY(mu_);
+  // Execs whose exit is not journaled yet: container id -> exec ids.
+  std::map<std::string, std::set<std::string>> running_execs_
+      ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread exec_watcher_;
   // Last, so its thread stops before the state it calls into goes away.
   ExitWatcher watcher_;
 };

@@ -1,10 +1,13 @@
 // ContainerManager's start-up: rebuilding its state from the state
 // directory and the monitors' sockets, and learning of exits. Split from
 // container_manager.cc, which holds the lifecycle RPCs.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "runtime/container_id.h"
@@ -47,6 +50,22 @@ absl::Status ContainerManager::Init() {
       (void)RemoveTree(LayoutFor(id).run_dir());
     }
   }
+  // Execs whose exit is not journaled yet (also ones that ended while
+  // warrend was down) are watched again.
+  for (const auto& [id, e] : containers_) {
+    for (const std::string& file : ListDir(e->layout.ExecDir())) {
+      if (!absl::EndsWith(file, ".pb") || absl::EndsWith(file, ".exit.pb")) {
+        continue;
+      }
+      std::string exec_id = file.substr(0, file.size() - 3);
+      struct stat st;
+      if (stat((e->layout.ExecDir() + "/" + exec_id + ".journaled").c_str(),
+               &st) != 0) {
+        running_execs_[id].insert(exec_id);
+      }
+    }
+  }
+  exec_watcher_ = std::thread([this] { WatchExecs(); });
   // Addresses, veths and port rules of containers that are gone go too;
   // stopped containers keep their address (until Delete) but not ports.
   absl::flat_hash_map<std::string, v1::NetworkInfo> live;

@@ -46,7 +46,7 @@ void LogLineSplitter::Add(absl::string_view data, absl::Time now,
       return;
     }
     pending_.append(data.data(), nl);
-    out->append(FormatLogRecord({now, stream_, true, pending_}));
+    out->append(FormatLogRecord({Stamp(now), stream_, true, pending_}));
     pending_.clear();
     data.remove_prefix(nl + 1);
   }
@@ -54,7 +54,7 @@ void LogLineSplitter::Add(absl::string_view data, absl::Time now,
 
 void LogLineSplitter::Flush(absl::Time now, std::string* out) {
   if (pending_.empty()) return;
-  out->append(FormatLogRecord({now, stream_, false, pending_}));
+  out->append(FormatLogRecord({Stamp(now), stream_, false, pending_}));
   pending_.clear();
 }
 

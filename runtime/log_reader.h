@@ -1,6 +1,14 @@
-// Reads a container's log history for Logs without loading the whole log:
-// a tail is read backwards from the end, everything else is streamed in
-// chunks, so a container that wrote gigabytes cannot make warrend do so.
+// Reads a container's log for Logs without loading the whole log: a tail is
+// read backwards from the end, everything else is streamed in chunks at the
+// caller's pace (each record is handed to `emit` before the next chunk is
+// read), so neither a container that wrote gigabytes nor a slow client can
+// make warrend buffer without bound.
+//
+// A log is `path` plus, once LogWriter has rotated it, `path`.1 (the older
+// records). Record times are strictly increasing within a log (LogClock),
+// which is what makes "since the last time I saw plus 1 ns" an exact resume
+// point, and what lets a follower skip a record it has already delivered
+// when rotation makes it look at a file twice.
 #ifndef WARREN_RUNTIME_LOG_READER_H_
 #define WARREN_RUNTIME_LOG_READER_H_
 
@@ -13,12 +21,42 @@
 
 namespace warren::runtime {
 
-// Calls `emit` for each record of the log at `path` written at or after
-// `since`, in order, the last `tail` of them (0: all), until `emit` returns
-// false. A missing log is an empty history.
-absl::Status ForEachLogRecord(
-    const std::string& path, size_t tail, absl::Time since,
-    const std::function<bool(const LogRecord&)>& emit);
+// Receives records in log order; returning false stops the read (the
+// client went away).
+using LogEmitter = std::function<bool(const LogRecord&)>;
+
+// Calls `emit` for each record of the log at `path` (`path`.1, then `path`)
+// written at or after `since`, in order, the last `tail` of them (0: all),
+// until `emit` returns false. Reads up to the end the files had when it
+// began, so a busy writer cannot keep it going. A missing log is an empty
+// history.
+absl::Status ForEachLogRecord(const std::string& path, size_t tail,
+                              absl::Time since, const LogEmitter& emit);
+
+// Tuning of FollowLogRecords; the defaults suit Logs.
+struct FollowOptions {
+  // The longest wait for new output before `cancelled` and `finished` are
+  // asked again (new output wakes the follower at once through inotify, or
+  // after this long where inotify is unavailable).
+  absl::Duration poll_interval = absl::Milliseconds(100);
+};
+
+// Logs with follow: the history ForEachLogRecord gives, then every record
+// appended afterwards, in order, across rotations (the file that became
+// `path`.1 is read to its end before the new `path` is read from its start,
+// so nothing is lost or repeated), until one of:
+//  - `finished()` returned true (the writer will write nothing more: the
+//    container has stopped) and the log was then read to its end: OK;
+//  - `emit` returned false: OK;
+//  - `cancelled()` returned true (asked at least every poll_interval while
+//    idle): CANCELLED.
+// Runs on the caller's thread and closes every descriptor it opened before
+// returning. A log that does not exist yet is waited for.
+absl::Status FollowLogRecords(const std::string& path, size_t tail,
+                              absl::Time since, const LogEmitter& emit,
+                              const std::function<bool()>& cancelled,
+                              const std::function<bool()>& finished,
+                              const FollowOptions& options = {});
 
 }  // namespace warren::runtime
 

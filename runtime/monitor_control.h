@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "runtime/exec_spec.h"
 #include "runtime/store_layout.h"
 
 namespace warren::runtime {
@@ -30,6 +31,20 @@ class MonitorControl {
   // Signals the init (or all of the container's processes).
   virtual absl::Status Kill(const StoreLayout& layout, int signal,
                             bool all) = 0;
+  // Starts an exec process (runtime/exec_spec.h) and returns its host pid.
+  virtual absl::StatusOr<pid_t> Exec(const StoreLayout& layout,
+                                     const std::string& exec_id,
+                                     const ExecSpec& spec, bool log_output) = 0;
+  // Feeds an exec's stdin (then closes it with `close`). RESOURCE_EXHAUSTED
+  // while the monitor's buffer for it is full: retry later.
+  virtual absl::Status Stdin(const StoreLayout& layout,
+                             const std::string& exec_id,
+                             const std::string& data, bool close) = 0;
+  virtual absl::Status Resize(const StoreLayout& layout,
+                              const std::string& exec_id, uint32_t rows,
+                              uint32_t cols) = 0;
+  virtual absl::Status KillExec(const StoreLayout& layout,
+                                const std::string& exec_id, int signal) = 0;
   // A descriptor that becomes readable (EOF) when the monitor has recorded
   // the exit and gone. UNAVAILABLE if the monitor is already gone.
   virtual absl::StatusOr<int> Watch(const StoreLayout& layout) = 0;

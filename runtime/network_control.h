@@ -14,7 +14,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/warren/v1/container.pb.h"
-#include "proto/warren/v1/service.pb.h"
 #include "proto/warren/v1/spec.pb.h"
 
 namespace warren::runtime {

@@ -33,7 +33,8 @@ absl::StatusOr<int> Connect(const StoreLayout& layout) {
   return s->fd;
 }
 
-absl::Status Call(const StoreLayout& layout, const MonitorRequest& request) {
+absl::StatusOr<MonitorReply> CallForReply(const StoreLayout& layout,
+                                          const MonitorRequest& request) {
   absl::StatusOr<int> fd = Connect(layout);
   if (!fd.ok()) return fd.status();
   absl::Cleanup closer = [&] { close(*fd); };
@@ -45,7 +46,13 @@ absl::Status Call(const StoreLayout& layout, const MonitorRequest& request) {
   if (absl::Status s = SendPacket(*fd, request); !s.ok()) return s;
   MonitorReply reply;
   if (absl::Status s = ReceivePacket(*fd, &reply); !s.ok()) return s;
-  return StatusFromReply(reply.code(), reply.message());
+  return reply;
+}
+
+absl::Status Call(const StoreLayout& layout, const MonitorRequest& request) {
+  absl::StatusOr<MonitorReply> reply = CallForReply(layout, request);
+  if (!reply.ok()) return reply.status();
+  return StatusFromReply(reply->code(), reply->message());
 }
 
 }  // namespace
@@ -108,6 +115,54 @@ absl::Status ProcessMonitorControl::Kill(const StoreLayout& layout, int signal,
 
 absl::StatusOr<int> ProcessMonitorControl::Watch(const StoreLayout& layout) {
   return Connect(layout);
+}
+
+absl::StatusOr<pid_t> ProcessMonitorControl::Exec(const StoreLayout& layout,
+                                                  const std::string& exec_id,
+                                                  const ExecSpec& spec,
+                                                  bool log_output) {
+  MonitorRequest request;
+  MonitorRequest::Exec* exec = request.mutable_exec();
+  exec->set_exec_id(exec_id);
+  *exec->mutable_process() = spec.process;
+  *exec->mutable_security() = spec.security;
+  exec->set_log_output(log_output);
+  absl::StatusOr<MonitorReply> reply = CallForReply(layout, request);
+  if (!reply.ok()) return reply.status();
+  if (absl::Status s = StatusFromReply(reply->code(), reply->message());
+      !s.ok()) {
+    return s;
+  }
+  return static_cast<pid_t>(reply->pid());
+}
+
+absl::Status ProcessMonitorControl::Stdin(const StoreLayout& layout,
+                                          const std::string& exec_id,
+                                          const std::string& data, bool close) {
+  MonitorRequest request;
+  request.mutable_stdin()->set_exec_id(exec_id);
+  request.mutable_stdin()->set_data(data);
+  request.mutable_stdin()->set_close(close);
+  return Call(layout, request);
+}
+
+absl::Status ProcessMonitorControl::Resize(const StoreLayout& layout,
+                                           const std::string& exec_id,
+                                           uint32_t rows, uint32_t cols) {
+  MonitorRequest request;
+  request.mutable_resize()->set_exec_id(exec_id);
+  request.mutable_resize()->set_rows(rows);
+  request.mutable_resize()->set_cols(cols);
+  return Call(layout, request);
+}
+
+absl::Status ProcessMonitorControl::KillExec(const StoreLayout& layout,
+                                             const std::string& exec_id,
+                                             int signal) {
+  MonitorRequest request;
+  request.mutable_kill_exec()->set_exec_id(exec_id);
+  request.mutable_kill_exec()->set_signal(signal);
+  return Call(layout, request);
 }
 
 }  // namespace warren::runtime

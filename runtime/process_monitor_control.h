@@ -20,6 +20,15 @@ class ProcessMonitorControl : public MonitorControl {
   absl::Status Start(const StoreLayout& layout) override;
   absl::Status Kill(const StoreLayout& layout, int signal, bool all) override;
   absl::StatusOr<int> Watch(const StoreLayout& layout) override;
+  absl::StatusOr<pid_t> Exec(const StoreLayout& layout,
+                             const std::string& exec_id, const ExecSpec& spec,
+                             bool log_output) override;
+  absl::Status Stdin(const StoreLayout& layout, const std::string& exec_id,
+                     const std::string& data, bool close) override;
+  absl::Status Resize(const StoreLayout& layout, const std::string& exec_id,
+                      uint32_t rows, uint32_t cols) override;
+  absl::Status KillExec(const StoreLayout& layout, const std::string& exec_id,
+                        int signal) override;
 
  private:
   std::string monitor_binary_;

@@ -32,6 +32,19 @@ class StoreLayout {
   // The ExitStatus the monitor writes when init exits.
   std::string ExitPath() const { return bundle_dir_ + "/exit.pb"; }
   std::string LogPath() const { return bundle_dir_ + "/container.log"; }
+  // Exec processes: the ProcessSpec warrend records before asking the
+  // monitor (it reserves the id), the output and the exit the monitor
+  // writes.
+  std::string ExecDir() const { return bundle_dir_ + "/execs"; }
+  std::string ExecSpecPath(const std::string& exec_id) const {
+    return ExecDir() + "/" + exec_id + ".pb";
+  }
+  std::string ExecLogPath(const std::string& exec_id) const {
+    return ExecDir() + "/" + exec_id + ".log";
+  }
+  std::string ExecExitPath(const std::string& exec_id) const {
+    return ExecDir() + "/" + exec_id + ".exit.pb";
+  }
   ContainerPaths Paths() const {
     return {bundle_dir_ + "/upper", bundle_dir_ + "/work",
             run_dir_ + "/rootfs"};

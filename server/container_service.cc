@@ -1,5 +1,6 @@
 #include "server/container_service.h"
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
@@ -14,13 +15,6 @@ namespace {
 
 absl::Status ValidId(const std::string& id) {
   return runtime::ValidateContainerId(id);
-}
-
-grpc::Status NotYet(absl::string_view rpc, absl::string_view milestone) {
-  return grpc::Status(
-      grpc::StatusCode::UNIMPLEMENTED,
-      absl::StrCat(rpc, " is not implemented yet (planned with ", milestone,
-                   ")"));
 }
 
 }  // namespace
@@ -53,8 +47,11 @@ grpc::Status ContainerService::Wait(grpc::ServerContext* context,
                                     const v1::WaitRequest* request,
                                     v1::WaitResponse* response) {
   if (absl::Status s = ValidateWait(*request); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<v1::ExitStatus> exit = manager_->Wait(
-      request->id(), [context] { return context->IsCancelled(); });
+  auto cancelled = [context] { return context->IsCancelled(); };
+  absl::StatusOr<v1::ExitStatus> exit =
+      request->exec_id().empty()
+          ? manager_->Wait(request->id(), cancelled)
+          : manager_->WaitExec(request->id(), request->exec_id(), cancelled);
   if (!exit.ok()) return ToGrpcStatus(exit.status());
   *response->mutable_status() = *std::move(exit);
   return grpc::Status::OK;
@@ -65,6 +62,12 @@ grpc::Status ContainerService::Kill(grpc::ServerContext*,
                                     v1::KillResponse*) {
   if (absl::Status s = ValidateKill(*request); !s.ok()) {
     return LoggedCall("kill", request->id(), ToGrpcStatus(s));
+  }
+  if (!request->exec_id().empty()) {
+    return LoggedCall(
+        "kill", absl::StrCat(request->id(), "/", request->exec_id()),
+        ToGrpcStatus(manager_->KillExec(request->id(), request->exec_id(),
+                                        request->signal())));
   }
   return LoggedCall("kill", request->id(),
                     ToGrpcStatus(manager_->Kill(
@@ -102,8 +105,11 @@ grpc::Status ContainerService::Inspect(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+// History, then with follow new output until the container has stopped
+// and everything it wrote was sent, or the client cancels. The log is read
+// at the client's pace: Write blocks while the client is behind.
 grpc::Status ContainerService::Logs(
-    grpc::ServerContext*, const v1::LogsRequest* request,
+    grpc::ServerContext* context, const v1::LogsRequest* request,
     grpc::ServerWriter<v1::LogsResponse>* writer) {
   if (absl::Status s = ValidateLogs(*request); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<std::string> path = manager_->LogPath(request->id());
@@ -113,31 +119,31 @@ grpc::Status ContainerService::Logs(
     since = absl::FromUnixSeconds(request->since().seconds()) +
             absl::Nanoseconds(request->since().nanos());
   }
-  absl::Status read = runtime::ForEachLogRecord(
-      *path, static_cast<size_t>(request->tail()), since,
-      [writer](const runtime::LogRecord& r) {
-        v1::LogsResponse out;
-        *out.mutable_time() =
-            google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-                absl::ToUnixNanos(r.time));
-        out.set_stream(r.stream);
-        out.set_data(r.content);
-        out.set_line_end(r.line_end);
-        return writer->Write(out);  // false: the client went away
-      });
-  if (!read.ok()) return ToGrpcStatus(read);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContainerService::Exec(grpc::ServerContext*,
-                                    const v1::ExecRequest*, v1::ExecResponse*) {
-  return NotYet("Exec", "Exec and Stream");
-}
-
-grpc::Status ContainerService::Stream(
-    grpc::ServerContext*,
-    grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>*) {
-  return NotYet("Stream", "Exec and Stream");
+  auto emit = [writer](const runtime::LogRecord& r) {
+    v1::LogsResponse out;
+    *out.mutable_time() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+            absl::ToUnixNanos(r.time));
+    out.set_stream(r.stream);
+    out.set_data(r.content);
+    out.set_line_end(r.line_end);
+    return writer->Write(out);  // false: the client went away
+  };
+  size_t tail = static_cast<size_t>(request->tail());
+  if (!request->follow()) {
+    return ToGrpcStatus(runtime::ForEachLogRecord(*path, tail, since, emit));
+  }
+  const std::string& id = request->id();
+  // The monitor writes the exit record after its last log write, so once
+  // the container is STOPPED (or deleted) the log is complete.
+  auto finished = [this, &id] {
+    absl::StatusOr<v1::Container> c = manager_->Inspect(id);
+    return absl::IsNotFound(c.status()) ||
+           (c.ok() && c->state() == v1::STOPPED);
+  };
+  return ToGrpcStatus(runtime::FollowLogRecords(
+      *path, tail, since, emit, [context] { return context->IsCancelled(); },
+      finished));
 }
 
 // Replays the journal after request->after_sequence, then follows new

@@ -69,8 +69,7 @@ class ContainerService final : public v1::ContainerService::Service {
                              const v1::DeleteNetworkRequest* request,
                              v1::DeleteNetworkResponse* response) override;
 
-  // Not implemented yet: each answers UNIMPLEMENTED saying which milestone
-  // brings it, so a caller can tell "not yet" from a missing server.
+  // Exec processes and attaching to processes (server/exec_service.cc).
   grpc::Status Exec(grpc::ServerContext* context,
                     const v1::ExecRequest* request,
                     v1::ExecResponse* response) override;

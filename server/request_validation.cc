@@ -21,8 +21,15 @@ absl::Status ValidateKill(const v1::KillRequest& request) {
     return s;
   }
   if (!request.exec_id().empty()) {
-    return absl::UnimplementedError(
-        "exec_id: exec processes are not supported yet (planned with Exec)");
+    if (request.all()) {
+      return absl::InvalidArgumentError(
+          "all: signals every process of the container; not with exec_id");
+    }
+    if (absl::Status s =
+            runtime::ValidateContainerId(request.exec_id(), "exec_id");
+        !s.ok()) {
+      return s;
+    }
   }
   if (!request.signal().empty()) {
     return runtime::ParseSignal(request.signal(), "signal").status();
@@ -36,10 +43,6 @@ absl::Status ValidateLogs(const v1::LogsRequest& request) {
   }
   if (request.tail() < 0)
     return absl::InvalidArgumentError("tail: must be >= 0");
-  if (request.follow()) {
-    return absl::UnimplementedError(
-        "follow is not supported yet (planned with Exec and Stream)");
-  }
   return absl::OkStatus();
 }
 
@@ -48,8 +51,7 @@ absl::Status ValidateWait(const v1::WaitRequest& request) {
     return s;
   }
   if (!request.exec_id().empty()) {
-    return absl::UnimplementedError(
-        "exec_id: exec processes are not supported yet (planned with Exec)");
+    return runtime::ValidateContainerId(request.exec_id(), "exec_id");
   }
   return absl::OkStatus();
 }

@@ -21,6 +21,7 @@
 #include "runtime/monitor/apply_security.h"
 #include "runtime/monitor/container_mounts.h"
 #include "runtime/monitor/fd_passing.h"
+#include "runtime/monitor/process_setup.h"
 #include "runtime/monitor/user_namespace.h"
 
 namespace warren::runtime {
@@ -96,22 +97,11 @@ void PivotRoot(const InitPlan& plan, int status_fd) {
   if (chdir("/") != 0) Fail(status_fd, "chdir /", errno);
 }
 
-void ApplyIdentity(const InitPlan& plan, int status_fd) {
-  for (const auto& [resource, limit] : plan.rlimits) {
-    if (setrlimit(static_cast<__rlimit_resource>(resource), &limit) != 0) {
-      Fail(status_fd, absl::StrCat("setrlimit ", resource), errno);
-    }
+void ApplyInitIdentity(const InitPlan& plan, int status_fd) {
+  ProcessIdentity id{plan.rlimits, plan.uid, plan.gid, plan.groups, plan.cwd};
+  if (absl::Status s = ApplyIdentity(id); !s.ok()) {
+    Fail(status_fd, std::string(s.message()), 0);
   }
-  if (setgroups(plan.groups.size(), plan.groups.data()) != 0) {
-    Fail(status_fd, "setgroups", errno);
-  }
-  if (setresgid(plan.gid, plan.gid, plan.gid) != 0) {
-    Fail(status_fd, absl::StrCat("setgid ", plan.gid), errno);
-  }
-  if (setresuid(plan.uid, plan.uid, plan.uid) != 0) {
-    Fail(status_fd, absl::StrCat("setuid ", plan.uid), errno);
-  }
-  if (chdir(plan.cwd.c_str()) != 0) Fail(status_fd, "chdir " + plan.cwd, errno);
 }
 
 void SetupStdio(const InitPipes& pipes, int status_fd) {
@@ -119,13 +109,6 @@ void SetupStdio(const InitPipes& pipes, int status_fd) {
       dup2(pipes.stderr_fd, 2) < 0) {
     Fail(status_fd, "dup2 stdio", errno);
   }
-}
-
-// Closes every descriptor but stdio and the exec error pipe, so none of the
-// monitor's reach the container.
-void CloseOtherFds(int keep) {
-  if (keep > 3) syscall(SYS_close_range, 3, keep - 1, 0);
-  syscall(SYS_close_range, keep + 1, ~0U, 0);
 }
 
 }  // namespace
@@ -136,10 +119,7 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes,
   // start with a clean signal state.
   // Handlers too: an ignored SIGPIPE (warrend's) would otherwise survive
   // execve and break pipelines such as `yes | head -1`.
-  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  ResetSignals();
   // Until execve (which resets it), processes in the container may not
   // ptrace this init or open its /proc files (and the fds it still holds).
   prctl(PR_SET_DUMPABLE, 0);
@@ -190,7 +170,7 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes,
   if (absl::Status s = security.BeforeIdentity(); !s.ok()) {
     Fail(status_fd, std::string(s.message()), 0);
   }
-  ApplyIdentity(plan, status_fd);
+  ApplyInitIdentity(plan, status_fd);
   // Changing uid cleared the parent-death signal: set it again, and catch a
   // monitor that died in between.
   prctl(PR_SET_PDEATHSIG, SIGKILL);

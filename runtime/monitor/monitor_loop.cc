@@ -35,17 +35,21 @@ MonitorLoop::MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup,
     : init_pid_(init_pid),
       cgroup_(cgroup),
       fds_(fds),
-      exit_path_(std::move(exit_path)) {}
+      exit_path_(std::move(exit_path)),
+      log_("", 0, fds.log_fd) {}
 
 absl::Status MonitorLoop::Run() {
   absl::Time drain_deadline = absl::InfiniteFuture();
-  while (!init_exited_ || fds_.stdout_fd >= 0 || fds_.stderr_fd >= 0) {
+  while (!init_exited_ || fds_.stdout_fd >= 0 || fds_.stderr_fd >= 0 ||
+         !execs_.empty()) {
     std::vector<pollfd> pfds;
     pfds.push_back({fds_.signal_fd, POLLIN, 0});
     pfds.push_back({fds_.listen_fd, POLLIN, 0});
     pfds.push_back({fds_.stdout_fd, POLLIN, 0});
     pfds.push_back({fds_.stderr_fd, POLLIN, 0});
     for (int c : conns_) pfds.push_back({c, POLLIN, 0});
+    size_t first_exec = pfds.size();
+    PollExecs(&pfds);
     int timeout = -1;
     if (init_exited_) {
       if (drain_deadline == absl::InfiniteFuture()) {
@@ -63,16 +67,16 @@ absl::Status MonitorLoop::Run() {
       int c = accept4(fds_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
       if (c >= 0) conns_.push_back(c);
     }
-    if (pfds[2].revents) OnOutput(&fds_.stdout_fd, &stdout_lines_);
-    if (pfds[3].revents) OnOutput(&fds_.stderr_fd, &stderr_lines_);
-    for (size_t i = 4; i < pfds.size(); ++i) {
+    if (pfds[2].revents) OnOutput(&fds_.stdout_fd, "stdout");
+    if (pfds[3].revents) OnOutput(&fds_.stderr_fd, "stderr");
+    for (size_t i = 4; i < first_exec; ++i) {
       if (pfds[i].revents) OnRequest(pfds[i].fd);
     }
+    OnExecEvents(pfds, first_exec);
+    FinishExecs(false);
   }
-  std::string tail;
-  stdout_lines_.Flush(absl::Now(), &tail);
-  stderr_lines_.Flush(absl::Now(), &tail);
-  WriteLog(tail);
+  FinishExecs(true);
+  log_.Flush(absl::Now());
   exit_.set_oom_killed(cgroup_->OomKilled());
   // The exit record is written before the control socket closes: warrend
   // learns of the exit from the closed socket and then reads the record.
@@ -88,8 +92,15 @@ void MonitorLoop::OnSignal() {
   int wstatus = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-    if (pid != init_pid_) continue;  // a reparented orphan
+    if (pid != init_pid_) {
+      (void)OnExecExit(pid, wstatus);  // or a reparented orphan
+      continue;
+    }
     init_exited_ = true;
+    // Execs end with the container, as with Docker.
+    for (auto& [id, exec] : execs_) {
+      if (!exec->exited) kill(exec->child.pid, SIGKILL);
+    }
     if (WIFEXITED(wstatus)) {
       exit_.set_exit_code(WEXITSTATUS(wstatus));
     } else if (WIFSIGNALED(wstatus)) {
@@ -102,7 +113,7 @@ void MonitorLoop::OnSignal() {
   }
 }
 
-void MonitorLoop::OnOutput(int* fd, LogLineSplitter* splitter) {
+void MonitorLoop::OnOutput(int* fd, absl::string_view stream) {
   char buf[65536];
   ssize_t n = read(*fd, buf, sizeof(buf));
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
@@ -111,20 +122,8 @@ void MonitorLoop::OnOutput(int* fd, LogLineSplitter* splitter) {
     *fd = -1;
     return;
   }
-  std::string records;
-  splitter->Add(absl::string_view(buf, static_cast<size_t>(n)), absl::Now(),
-                &records);
-  WriteLog(records);
-}
-
-void MonitorLoop::WriteLog(const std::string& records) {
-  absl::string_view rest = records;
-  while (!rest.empty()) {
-    ssize_t n = write(fds_.log_fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // a full disk must not stop the container
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
+  log_.Write(stream, absl::string_view(buf, static_cast<size_t>(n)),
+             absl::Now());
 }
 
 void MonitorLoop::OnRequest(int conn) {
@@ -141,6 +140,22 @@ void MonitorLoop::OnRequest(int conn) {
       break;
     case MonitorRequest::kKill:
       status = HandleKill(request.kill());
+      break;
+    case MonitorRequest::kExec: {
+      absl::StatusOr<pid_t> pid = HandleExec(request.exec());
+      MonitorReply reply = ReplyFromStatus(pid.status());
+      if (pid.ok()) reply.set_pid(*pid);
+      (void)SendPacket(conn, reply);
+      return;
+    }
+    case MonitorRequest::kStdin:
+      status = HandleStdin(request.stdin());
+      break;
+    case MonitorRequest::kResize:
+      status = HandleResize(request.resize());
+      break;
+    case MonitorRequest::kKillExec:
+      status = HandleKillExec(request.kill_exec());
       break;
     default:
       status = absl::InvalidArgumentError("unknown monitor request");

@@ -6,15 +6,19 @@
 #ifndef WARREN_RUNTIME_MONITOR_MONITOR_LOOP_H_
 #define WARREN_RUNTIME_MONITOR_MONITOR_LOOP_H_
 
+#include <poll.h>
 #include <sys/types.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "proto/warren/v1/container.pb.h"
 #include "runtime/container_cgroup.h"
-#include "runtime/log_format.h"
+#include "runtime/log_writer.h"
+#include "runtime/monitor/exec_process.h"
 #include "runtime/monitor/monitor.pb.h"
 
 namespace warren::runtime {
@@ -42,19 +46,48 @@ class MonitorLoop {
 
  private:
   void OnSignal();
-  void OnOutput(int* fd, LogLineSplitter* splitter);
+  void OnOutput(int* fd, absl::string_view stream);
   void OnRequest(int conn);
   absl::Status HandleStart();
   absl::Status HandleKill(const MonitorRequest::Kill& kill);
-  void WriteLog(const std::string& records);
+
+  // Exec processes (monitor_exec.cc): the monitor's children like the init,
+  // with their output in execs/<id>.log and their exit in
+  // execs/<id>.exit.pb.
+  struct Exec {
+    std::string id;
+    ExecChild child;
+    std::unique_ptr<LogWriter> log;
+    bool log_output = false;  // also into the container log
+    bool exited = false;
+    v1::ExitStatus exit;
+    std::string stdin_pending;  // bounded by kMaxStdinPending
+    bool close_stdin = false;   // once stdin_pending is written
+  };
+  static constexpr size_t kMaxStdinPending = 1 << 20;
+  absl::StatusOr<pid_t> HandleExec(const MonitorRequest::Exec& request);
+  absl::Status HandleStdin(const MonitorRequest::Stdin& request);
+  absl::Status HandleResize(const MonitorRequest::Resize& request);
+  absl::Status HandleKillExec(const MonitorRequest::KillExec& request);
+  // Adds the execs' descriptors to `pfds`; OnExecEvents handles them.
+  void PollExecs(std::vector<pollfd>* pfds);
+  void OnExecEvents(const std::vector<pollfd>& pfds, size_t first);
+  void OnExecOutput(Exec* exec, int* fd, absl::string_view stream);
+  void WriteStdin(Exec* exec);
+  // Records a reaped exec's status; false if `pid` is no exec.
+  bool OnExecExit(pid_t pid, int wstatus);
+  // Writes the exit record of every exec that has exited and whose output
+  // ended (or, with `force`, every exec: the container is ending).
+  void FinishExecs(bool force);
+  std::string ExecPath(const std::string& id, const char* suffix) const;
 
   pid_t init_pid_;
   const ContainerCgroup* cgroup_;
   MonitorFds fds_;
   std::string exit_path_;
   std::vector<int> conns_;
-  LogLineSplitter stdout_lines_{"stdout"};
-  LogLineSplitter stderr_lines_{"stderr"};
+  std::map<std::string, std::unique_ptr<Exec>> execs_;
+  LogWriter log_;
   bool started_ = false;
   bool init_exited_ = false;
   v1::ExitStatus exit_;

@@ -158,12 +158,12 @@ TEST_F(BadInputTest, FailedSetupLeavesNothingBehind) {
   CreateOrDie("fine", Spec({"true"}));
 }
 
-TEST_F(BadInputTest, UnimplementedRpcsSaySo) {
+TEST_F(BadInputTest, ExecNamesTheMissingContainer) {
   v1::ExecRequest exec;
   v1::ExecResponse exec_resp;
   grpc::Status s = stub_->Exec(Ctx().get(), exec, &exec_resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(s.error_message(), HasSubstr("Exec is not implemented yet"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("container_id"));
 }
 
 TEST_F(BadInputTest, SocketIsRootOnly) {

@@ -108,8 +108,11 @@ void WarrendProcess::Stop(int signal) {
 }
 
 std::shared_ptr<grpc::Channel> WarrendProcess::NewChannel() const {
-  return grpc::CreateChannel("unix://" + socket(),
-                             grpc::InsecureChannelCredentials());
+  // Sync Exec answers carry up to 16 MiB per stream.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  return grpc::CreateCustomChannel("unix://" + socket(),
+                                   grpc::InsecureChannelCredentials(), args);
 }
 
 void WarrendTest::SetUp() {

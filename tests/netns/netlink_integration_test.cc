@@ -315,7 +315,7 @@ TEST_F(NetlinkIntegrationTest, FailedAttachLeavesNoVeth) {
 
   // Recovery: with only `second` live, `first`'s veth is stale.
   absl::StatusOr<std::vector<std::string>> stale =
-      attacher.StaleHostVeths({second});
+      attacher.StaleHostVeths({second}, {bridge_});
   ASSERT_THAT(stale, IsOk());
   EXPECT_THAT(*stale, ::testing::Contains(one.host_veth));
   EXPECT_THAT(*stale, Not(::testing::Contains(two.host_veth)));

@@ -145,8 +145,12 @@ TEST(NetworkAttacherTest, StaleHostVethsAreOnlyWarrensDeadOnes) {
   FakeNetlinkOps::Link dummy;
   dummy.kind = "dummy";
   ops.AddLink("wv0000abcd", dummy);  // our shape, but not a veth
+  FakeNetlinkOps::Link elsewhere;
+  elsewhere.kind = "veth";
+  elsewhere.master = "otherbr0";  // another warrend's bridge
+  ops.AddLink(HostVethName("someone-else"), elsewhere);
   absl::StatusOr<std::vector<std::string>> stale =
-      attacher.StaleHostVeths({"live"});
+      attacher.StaleHostVeths({"live"}, {"warren0"});
   ASSERT_THAT(stale, IsOk());
   EXPECT_THAT(*stale, ElementsAre(HostVethName("dead")));
 }

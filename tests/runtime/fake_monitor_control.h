@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "runtime/cgroup_control.h"
 #include "runtime/file_util.h"
+#include "runtime/log_format.h"
 #include "runtime/monitor_control.h"
 
 namespace warren::testing {
@@ -32,6 +33,12 @@ class FakeMonitorControl : public runtime::MonitorControl {
     std::optional<int> exit_during_start;
     std::map<std::string, int> watch_write_ends;  // by bundle dir
     std::map<std::string, runtime::StoreLayout*> layouts;
+    // Exec: fails with exec_status, or "runs" at once: its output (as the
+    // monitor would log it) and, unless exec_keeps_running, its exit.
+    absl::Status exec_status;
+    std::string exec_stdout;
+    int exec_exit_code = 0;
+    bool exec_keeps_running = false;
   };
 
   explicit FakeMonitorControl(State* state) : state_(state) {}
@@ -81,6 +88,51 @@ class FakeMonitorControl : public runtime::MonitorControl {
     close(it->second);
     state_->watch_write_ends.erase(it);
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<pid_t> Exec(const runtime::StoreLayout& layout,
+                             const std::string& exec_id,
+                             const runtime::ExecSpec& spec,
+                             bool log_output) override {
+    absl::MutexLock lock(&state_->mu);
+    std::string call = "exec " + exec_id;
+    for (const std::string& a : spec.process.args()) call += " " + a;
+    if (log_output) call += " (logged)";
+    state_->calls.push_back(call);
+    if (!state_->exec_status.ok()) return state_->exec_status;
+    std::string records;
+    runtime::LogLineSplitter out("stdout");
+    out.Add(state_->exec_stdout, absl::Now(), &records);
+    (void)runtime::WriteFileAtomic(layout.ExecLogPath(exec_id), records);
+    if (!state_->exec_keeps_running) {
+      v1::ExitStatus exit;
+      exit.set_exit_code(state_->exec_exit_code);
+      (void)runtime::WriteProtoAtomic(layout.ExecExitPath(exec_id), exit);
+    }
+    return 5000;
+  }
+  absl::Status Stdin(const runtime::StoreLayout&, const std::string& exec_id,
+                     const std::string& data, bool close) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("stdin " + exec_id + " " + data +
+                            (close ? " (close)" : ""));
+    return absl::OkStatus();
+  }
+  absl::Status Resize(const runtime::StoreLayout&, const std::string& exec_id,
+                      uint32_t rows, uint32_t cols) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("resize " + exec_id + " " + std::to_string(rows) +
+                            "x" + std::to_string(cols));
+    return absl::OkStatus();
+  }
+  absl::Status KillExec(const runtime::StoreLayout& layout,
+                        const std::string& exec_id, int signal) override {
+    absl::MutexLock lock(&state_->mu);
+    state_->calls.push_back("kill_exec " + exec_id + " " +
+                            std::to_string(signal));
+    v1::ExitStatus exit;
+    exit.set_exit_code(128 + signal);
+    return runtime::WriteProtoAtomic(layout.ExecExitPath(exec_id), exit);
   }
 
   absl::StatusOr<int> Watch(const runtime::StoreLayout& layout) override {

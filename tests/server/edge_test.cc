@@ -52,7 +52,13 @@ TEST(RequestValidationTest, Kill) {
   EXPECT_THAT(std::string(ValidateKill(req).message()), StartsWith("signal"));
   req.set_signal("TERM");
   req.set_exec_id("e1");
-  EXPECT_EQ(ValidateKill(req).code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(ValidateKill(req).ok());
+  req.set_all(true);  // "every process" is the container's, not an exec's
+  EXPECT_EQ(ValidateKill(req).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ValidateKill(req).message()), StartsWith("all"));
+  req.set_all(false);
+  req.set_exec_id("../x");
+  EXPECT_THAT(std::string(ValidateKill(req).message()), StartsWith("exec_id"));
 }
 
 TEST(RequestValidationTest, LogsAndWait) {

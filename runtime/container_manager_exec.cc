@@ -1,0 +1,270 @@
+// ContainerManager's exec processes: starting them through the monitor,
+// waiting for and signalling them, feeding their stdin, capturing output
+// for the synchronous form, and journaling their exits. Split from
+// container_manager.cc, which holds the container lifecycle.
+#include <sys/stat.h>
+
+#include <csignal>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "runtime/container_id.h"
+#include "runtime/container_manager.h"
+#include "runtime/event_types.h"
+#include "runtime/file_util.h"
+#include "runtime/log_reader.h"
+#include "runtime/signals.h"
+
+namespace warren::runtime {
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Appends `text` to `out` up to `cap` bytes; true if something was cut.
+bool AppendCapped(const std::string& text, size_t cap, std::string* out) {
+  if (out->size() >= cap) return !text.empty();
+  size_t room = cap - out->size();
+  out->append(text, 0, std::min(room, text.size()));
+  return text.size() > room;
+}
+
+v1::Event ExecEvent(const std::string& id, const std::string& exec_id,
+                    absl::string_view type) {
+  v1::Event e = ContainerEvent(id, type);
+  e.set_exec_id(exec_id);
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<StoreLayout> ContainerManager::FindExec(
+    const std::string& id, const std::string& exec_id) {
+  if (absl::Status s = ValidateContainerId(exec_id, "exec_id"); !s.ok()) {
+    return s;
+  }
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Entry*> e = Find(id);
+  if (!e.ok()) return e.status();
+  if (!Exists((*e)->layout.ExecSpecPath(exec_id))) {
+    return absl::NotFoundError(
+        absl::StrCat("no exec \"", exec_id, "\" in container \"", id, "\""));
+  }
+  return (*e)->layout;
+}
+
+absl::StatusOr<ExecResult> ContainerManager::Exec(
+    const std::string& id, const ExecOptions& options,
+    const std::function<bool()>& cancelled) {
+  v1::ContainerSpec container;
+  StoreLayout layout = LayoutFor(id);
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    if ((*e)->record.state() != v1::RUNNING || (*e)->busy) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot exec in container \"", id, "\": it is not running"));
+    }
+    container = (*e)->record.spec();
+  }
+  absl::StatusOr<ExecSpec> spec = BuildExecSpec(container, options);
+  if (!spec.ok()) return spec.status();
+  ExecResult result;
+  result.exec_id = options.exec_id.empty() ? NewExecId() : options.exec_id;
+  if (absl::Status s = MakeDirs(layout.ExecDir()); !s.ok()) return s;
+  std::string spec_path = layout.ExecSpecPath(result.exec_id);
+  {
+    absl::MutexLock lock(&mu_);  // the id is reserved under the lock
+    if (Exists(spec_path)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "exec_id: \"", result.exec_id, "\" already exists in \"", id, "\""));
+    }
+    if (absl::Status s = WriteProtoAtomic(spec_path, spec->process); !s.ok()) {
+      return s;
+    }
+    running_execs_[id].insert(result.exec_id);
+  }
+  absl::StatusOr<pid_t> pid =
+      monitors_->Exec(layout, result.exec_id, *spec, options.log_output);
+  if (!pid.ok()) {
+    absl::MutexLock lock(&mu_);
+    running_execs_[id].erase(result.exec_id);
+    (void)RemoveTree(spec_path);
+    if (absl::IsUnavailable(pid.status())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot exec in container \"", id, "\": it is not running"));
+    }
+    return pid.status();
+  }
+  result.pid = *pid;
+  Emit({ExecEvent(id, result.exec_id, kEventExecStarted)});
+  if (!options.sync) return result;
+
+  absl::Time deadline = absl::Now() + options.timeout;
+  std::string exit_path = layout.ExecExitPath(result.exec_id);
+  absl::Duration pause = absl::Milliseconds(1);
+  while (!Exists(exit_path)) {
+    if (cancelled && cancelled()) {
+      (void)monitors_->KillExec(layout, result.exec_id, SIGKILL);
+      return absl::CancelledError("exec cancelled; the process was killed");
+    }
+    if (!result.timed_out && absl::Now() >= deadline) {
+      result.timed_out = true;
+      (void)monitors_->KillExec(layout, result.exec_id, SIGKILL);
+    }
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Milliseconds(50));
+  }
+  if (absl::Status s = ReadProto(exit_path, &result.exit); !s.ok()) return s;
+  absl::Status read = ForEachLogRecord(
+      layout.ExecLogPath(result.exec_id), 0, absl::InfinitePast(),
+      [&](const LogRecord& r) {
+        std::string text = r.content + (r.line_end ? "\n" : "");
+        if (r.stream == "stderr") {
+          result.err_truncated |= AppendCapped(text, kMaxCapture, &result.err);
+        } else {
+          result.out_truncated |= AppendCapped(text, kMaxCapture, &result.out);
+        }
+        return true;
+      });
+  if (!read.ok()) return read;
+  ReportExecExit(layout, id, result.exec_id);
+  return result;
+}
+
+absl::StatusOr<v1::ExitStatus> ContainerManager::WaitExec(
+    const std::string& id, const std::string& exec_id,
+    const std::function<bool()>& cancelled) {
+  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  if (!layout.ok()) return layout.status();
+  std::string exit_path = layout->ExecExitPath(exec_id);
+  absl::Duration pause = absl::Milliseconds(1);
+  while (!Exists(exit_path)) {
+    if (cancelled && cancelled()) {
+      return absl::CancelledError(
+          absl::StrCat("wait for exec \"", exec_id, "\" cancelled"));
+    }
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Milliseconds(50));
+  }
+  v1::ExitStatus exit;
+  if (absl::Status s = ReadProto(exit_path, &exit); !s.ok()) return s;
+  return exit;
+}
+
+absl::Status ContainerManager::KillExec(const std::string& id,
+                                        const std::string& exec_id,
+                                        const std::string& signal) {
+  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  if (!layout.ok()) return layout.status();
+  absl::StatusOr<int> signo =
+      ParseSignal(signal.empty() ? "SIGTERM" : signal, "signal");
+  if (!signo.ok()) return signo.status();
+  absl::Status s = monitors_->KillExec(*layout, exec_id, *signo);
+  if (absl::IsUnavailable(s)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec \"", exec_id, "\" is not running"));
+  }
+  return s;
+}
+
+absl::Status ContainerManager::ExecStdin(const std::string& id,
+                                         const std::string& exec_id,
+                                         const std::string& data, bool close) {
+  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  if (!layout.ok()) return layout.status();
+  return monitors_->Stdin(*layout, exec_id, data, close);
+}
+
+absl::Status ContainerManager::ResizeExec(const std::string& id,
+                                          const std::string& exec_id,
+                                          uint32_t rows, uint32_t cols) {
+  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  if (!layout.ok()) return layout.status();
+  return monitors_->Resize(*layout, exec_id, rows, cols);
+}
+
+absl::StatusOr<std::string> ContainerManager::OutputLogPath(
+    const std::string& id, const std::string& exec_id) {
+  if (exec_id.empty()) return LogPath(id);
+  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  if (!layout.ok()) return layout.status();
+  return layout->ExecLogPath(exec_id);
+}
+
+absl::StatusOr<absl::optional<v1::ExitStatus>> ContainerManager::ProcessExit(
+    const std::string& id, const std::string& exec_id) {
+  std::string exit_path;
+  if (exec_id.empty()) {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    const v1::Container& r = (*e)->record;
+    if (r.state() != v1::STOPPED) return absl::optional<v1::ExitStatus>();
+    v1::ExitStatus exit;
+    exit.set_exit_code(r.exit_code());
+    exit.set_signal(r.signal());
+    exit.set_oom_killed(r.oom_killed());
+    *exit.mutable_finished_at() = r.finished_at();
+    return absl::optional<v1::ExitStatus>(exit);
+  }
+  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  if (!layout.ok()) return layout.status();
+  v1::ExitStatus exit;
+  if (!ReadProto(layout->ExecExitPath(exec_id), &exit).ok()) {
+    return absl::optional<v1::ExitStatus>();
+  }
+  return absl::optional<v1::ExitStatus>(exit);
+}
+
+void ContainerManager::ReportExecExit(const StoreLayout& layout,
+                                      const std::string& id,
+                                      const std::string& exec_id) {
+  std::string marker = layout.ExecDir() + "/" + exec_id + ".journaled";
+  v1::ExitStatus exit;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = running_execs_.find(id);
+    if (it != running_execs_.end()) {
+      it->second.erase(exec_id);
+      if (it->second.empty()) running_execs_.erase(it);
+    }
+    if (Exists(marker) ||
+        !ReadProto(layout.ExecExitPath(exec_id), &exit).ok()) {
+      return;
+    }
+    (void)WriteFileAtomic(marker, "");
+  }
+  v1::Event e = ExecEvent(id, exec_id, kEventExecExited);
+  *e.mutable_exit() = exit;
+  Emit({e});
+}
+
+void ContainerManager::WatchExecs() {
+  while (true) {
+    std::vector<std::pair<std::string, std::string>> done;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      for (const auto& [id, execs] : running_execs_) {
+        StoreLayout layout = LayoutFor(id);
+        for (const std::string& exec_id : execs) {
+          if (Exists(layout.ExecExitPath(exec_id))) {
+            done.push_back({id, exec_id});
+          }
+        }
+      }
+    }
+    for (const auto& [id, exec_id] : done) {
+      ReportExecExit(LayoutFor(id), id, exec_id);
+    }
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(100));
+    if (stopping_) return;
+  }
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,78 @@
+#include "runtime/log_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace warren::runtime {
+
+LogWriter::LogWriter(std::string path, uint64_t max_bytes, int fd)
+    : path_(std::move(path)), max_bytes_(max_bytes), fd_(fd) {
+  struct stat st;
+  if (fd_ >= 0 && fstat(fd_, &st) == 0) size_ = st.st_size;
+}
+
+LogWriter::~LogWriter() {
+  if (fd_ >= 0) close(fd_);
+}
+
+absl::Status LogWriter::Open() {
+  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) return absl::ErrnoToStatus(errno, "open " + path_);
+  struct stat st;
+  size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  return absl::OkStatus();
+}
+
+LogLineSplitter& LogWriter::SplitterFor(absl::string_view stream) {
+  auto it = splitters_.find(stream);
+  if (it == splitters_.end()) {
+    it = splitters_
+             .emplace(std::string(stream),
+                      LogLineSplitter(std::string(stream), &clock_))
+             .first;
+  }
+  return it->second;
+}
+
+void LogWriter::Write(absl::string_view stream, absl::string_view data,
+                      absl::Time now) {
+  std::string records;
+  SplitterFor(stream).Add(data, now, &records);
+  Append(records);
+}
+
+void LogWriter::Flush(absl::Time now) {
+  std::string records;
+  for (auto& [stream, splitter] : splitters_) splitter.Flush(now, &records);
+  Append(records);
+}
+
+void LogWriter::Rotate() {
+  std::string old = path_ + ".1";
+  if (rename(path_.c_str(), old.c_str()) != 0) return;  // keep appending
+  int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  close(fd_);
+  fd_ = fd;
+  size_ = 0;
+}
+
+void LogWriter::Append(const std::string& records) {
+  if (fd_ < 0 || records.empty()) return;
+  if (max_bytes_ > 0 && size_ > 0 && size_ + records.size() > max_bytes_) {
+    Rotate();
+  }
+  absl::string_view rest = records;
+  while (!rest.empty()) {
+    ssize_t n = write(fd_, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk must not stop the container
+    rest.remove_prefix(static_cast<size_t>(n));
+    size_ += static_cast<uint64_t>(n);
+  }
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,52 @@
+// The monitor's side of a log file: output of a process's streams as CRI
+// records (runtime/log_format.h) with strictly increasing times, appended
+// to `path` and rotated when it would pass max_bytes: the file becomes
+// `path`.1 (replacing the previous one) and a new file starts, so the
+// oldest output is dropped first and the newest is always kept. A full
+// disk loses output but never blocks the container.
+#ifndef WARREN_RUNTIME_LOG_WRITER_H_
+#define WARREN_RUNTIME_LOG_WRITER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "runtime/log_format.h"
+
+namespace warren::runtime {
+
+class LogWriter {
+ public:
+  // `max_bytes` 0: never rotate. `fd` >= 0: an already open O_APPEND
+  // descriptor of `path` to adopt instead of opening it.
+  LogWriter(std::string path, uint64_t max_bytes, int fd = -1);
+  ~LogWriter();
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+
+  absl::Status Open();
+  // Appends `data` of `stream` ("stdout"/"stderr"), split into records.
+  void Write(absl::string_view stream, absl::string_view data, absl::Time now);
+  // Writes pending partial lines (the process's output ended).
+  void Flush(absl::Time now);
+  const std::string& path() const { return path_; }
+
+ private:
+  LogLineSplitter& SplitterFor(absl::string_view stream);
+  void Append(const std::string& records);
+  void Rotate();
+
+  std::string path_;
+  uint64_t max_bytes_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  LogClock clock_;
+  std::map<std::string, LogLineSplitter, std::less<>> splitters_;
+};
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_LOG_WRITER_H_

@@ -1,0 +1,57 @@
+// Starting an exec process in a running container, on the monitor's side
+// (the monitor is single-threaded, so it may fork and do setup in the
+// child). The child joins every namespace of the container's init through
+// a pidfd (PID and time namespaces through the monitor, as they apply to
+// children only), is put in the container's cgroup before it runs any
+// code, gets the same hardening as the init, and execs; the monitor stays
+// its parent, so it and its exit survive warrend.
+#ifndef WARREN_RUNTIME_MONITOR_EXEC_PROCESS_H_
+#define WARREN_RUNTIME_MONITOR_EXEC_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/warren/v1/spec.pb.h"
+#include "runtime/container_cgroup.h"
+#include "runtime/monitor/process_setup.h"
+#include "runtime/security_plan.h"
+
+namespace warren::runtime {
+
+// What the child does, decided before fork.
+struct ExecPlan {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  ProcessIdentity identity;
+  SecurityPlan security;
+  bool tty = false;
+  bool open_stdin = false;
+};
+
+// From a complete exec process (runtime/exec_spec.h) and its hardening.
+absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
+                                       const v1::SecuritySpec& security);
+
+// The monitor's ends of a started exec. With a tty, stdout_fd is the pty
+// master (also for stdin and resize) and stderr_fd is -1.
+struct ExecChild {
+  pid_t pid = -1;
+  int stdin_fd = -1;  // -1 without open_stdin
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  int pty_fd = -1;
+};
+
+// Starts `plan` in the container whose init is `init_pid`. The error of a
+// failed setup or execve (FAILED_PRECONDITION, e.g. "exec nope: No such
+// file or directory") comes back here, and then no process is left.
+absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid,
+                                    const ContainerCgroup& cgroup,
+                                    const ExecPlan& plan);
+
+}  // namespace warren::runtime
+
+#endif  // WARREN_RUNTIME_MONITOR_EXEC_PROCESS_H_

@@ -1,0 +1,223 @@
+// MonitorLoop's exec processes: starting them, moving their stdio, and
+// recording their exits. Split from monitor_loop.cc, which holds the init.
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "runtime/file_util.h"
+#include "runtime/monitor/monitor_loop.h"
+#include "runtime/signals.h"
+
+namespace warren::runtime {
+
+std::string MonitorLoop::ExecPath(const std::string& id,
+                                  const char* suffix) const {
+  std::string bundle = exit_path_.substr(0, exit_path_.rfind('/'));
+  return absl::StrCat(bundle, "/execs/", id, suffix);
+}
+
+absl::StatusOr<pid_t> MonitorLoop::HandleExec(
+    const MonitorRequest::Exec& request) {
+  if (!started_ || init_exited_) {
+    return absl::FailedPreconditionError("the container is not running");
+  }
+  if (execs_.count(request.exec_id())) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("exec \"", request.exec_id(), "\" already exists"));
+  }
+  absl::StatusOr<ExecPlan> plan =
+      BuildExecPlan(request.process(), request.security());
+  if (!plan.ok()) return plan.status();
+  auto exec = std::make_unique<Exec>();
+  exec->id = request.exec_id();
+  exec->log_output = request.log_output();
+  exec->log =
+      std::make_unique<LogWriter>(ExecPath(exec->id, ".log"), /*max_bytes=*/0);
+  if (absl::Status s = exec->log->Open(); !s.ok()) return s;
+  absl::StatusOr<ExecChild> child = SpawnExec(init_pid_, *cgroup_, *plan);
+  if (!child.ok()) return child.status();
+  exec->child = *child;
+  pid_t pid = exec->child.pid;
+  execs_[exec->id] = std::move(exec);
+  return pid;
+}
+
+absl::Status MonitorLoop::HandleStdin(const MonitorRequest::Stdin& request) {
+  auto it = execs_.find(request.exec_id());
+  if (it == execs_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no running exec \"", request.exec_id(), "\""));
+  }
+  Exec* exec = it->second.get();
+  if (exec->child.stdin_fd < 0 || exec->close_stdin) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec \"", exec->id, "\" has no open stdin"));
+  }
+  if (exec->stdin_pending.size() + request.data().size() > kMaxStdinPending) {
+    // The process is not reading: the client waits instead of the monitor
+    // buffering without bound.
+    return absl::ResourceExhaustedError("stdin buffer full; retry");
+  }
+  exec->stdin_pending += request.data();
+  exec->close_stdin = request.close();
+  WriteStdin(exec);
+  return absl::OkStatus();
+}
+
+void MonitorLoop::WriteStdin(Exec* exec) {
+  int fd = exec->child.stdin_fd;
+  while (fd >= 0 && !exec->stdin_pending.empty()) {
+    ssize_t n =
+        write(fd, exec->stdin_pending.data(), exec->stdin_pending.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;  // POLLOUT brings us back
+    if (n <= 0) {
+      exec->stdin_pending.clear();  // the reader is gone
+      break;
+    }
+    exec->stdin_pending.erase(0, static_cast<size_t>(n));
+  }
+  if (exec->close_stdin && exec->stdin_pending.empty() && fd >= 0) {
+    if (fd == exec->child.pty_fd) {
+      // A terminal has no half-close: end-of-file is the EOF character.
+      termios t;
+      char eof = tcgetattr(fd, &t) == 0 ? static_cast<char>(t.c_cc[VEOF]) : 4;
+      ssize_t ignored = write(fd, &eof, 1);
+      (void)ignored;
+    } else {
+      close(fd);
+    }
+    exec->child.stdin_fd = -1;
+  }
+}
+
+absl::Status MonitorLoop::HandleResize(const MonitorRequest::Resize& request) {
+  auto it = execs_.find(request.exec_id());
+  if (it == execs_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("no running exec \"", request.exec_id(), "\""));
+  }
+  if (it->second->child.pty_fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec \"", request.exec_id(), "\" has no terminal"));
+  }
+  winsize size{};
+  size.ws_row = static_cast<unsigned short>(request.rows());
+  size.ws_col = static_cast<unsigned short>(request.cols());
+  if (ioctl(it->second->child.pty_fd, TIOCSWINSZ, &size) != 0) {
+    return absl::ErrnoToStatus(errno, "resize terminal");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MonitorLoop::HandleKillExec(
+    const MonitorRequest::KillExec& request) {
+  auto it = execs_.find(request.exec_id());
+  if (it == execs_.end() || it->second->exited) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec \"", request.exec_id(), "\" is not running"));
+  }
+  if (kill(it->second->child.pid, request.signal()) != 0 && errno != ESRCH) {
+    return absl::ErrnoToStatus(errno, "kill exec");
+  }
+  return absl::OkStatus();
+}
+
+void MonitorLoop::PollExecs(std::vector<pollfd>* pfds) {
+  for (auto& [id, exec] : execs_) {
+    const ExecChild& c = exec->child;
+    pfds->push_back({c.stdout_fd, POLLIN, 0});
+    pfds->push_back({c.stderr_fd, POLLIN, 0});
+    bool pending = !exec->stdin_pending.empty() && c.stdin_fd >= 0;
+    // A pty's master is polled for output already.
+    pfds->push_back(
+        {pending && c.stdin_fd != c.pty_fd ? c.stdin_fd : -1, POLLOUT, 0});
+  }
+}
+
+void MonitorLoop::OnExecEvents(const std::vector<pollfd>& pfds, size_t first) {
+  size_t i = first;
+  for (auto& [id, exec] : execs_) {
+    if (i + 2 >= pfds.size()) break;
+    if (pfds[i].revents)
+      OnExecOutput(exec.get(), &exec->child.stdout_fd, "stdout");
+    if (pfds[i + 1].revents) {
+      OnExecOutput(exec.get(), &exec->child.stderr_fd, "stderr");
+    }
+    if (pfds[i + 2].revents || exec->child.stdin_fd == exec->child.pty_fd) {
+      WriteStdin(exec.get());
+    }
+    i += 3;
+  }
+}
+
+void MonitorLoop::OnExecOutput(Exec* exec, int* fd, absl::string_view stream) {
+  char buf[65536];
+  ssize_t n = read(*fd, buf, sizeof(buf));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {  // EOF, or EIO from a pty whose last user left
+    if (*fd == exec->child.pty_fd) {
+      exec->child.pty_fd = -1;
+      if (exec->child.stdin_fd == *fd) exec->child.stdin_fd = -1;
+    }
+    close(*fd);
+    *fd = -1;
+    return;
+  }
+  absl::string_view data(buf, static_cast<size_t>(n));
+  absl::Time now = absl::Now();
+  exec->log->Write(stream, data, now);
+  if (exec->log_output) log_.Write(stream, data, now);
+}
+
+bool MonitorLoop::OnExecExit(pid_t pid, int wstatus) {
+  for (auto& [id, exec] : execs_) {
+    if (exec->child.pid != pid) continue;
+    exec->exited = true;
+    if (WIFEXITED(wstatus)) {
+      exec->exit.set_exit_code(WEXITSTATUS(wstatus));
+    } else if (WIFSIGNALED(wstatus)) {
+      exec->exit.set_exit_code(128 + WTERMSIG(wstatus));
+      exec->exit.set_signal(SignalName(WTERMSIG(wstatus)));
+    }
+    *exec->exit.mutable_finished_at() =
+        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+            absl::ToUnixNanos(absl::Now()));
+    return true;
+  }
+  return false;
+}
+
+void MonitorLoop::FinishExecs(bool force) {
+  for (auto it = execs_.begin(); it != execs_.end();) {
+    Exec* exec = it->second.get();
+    bool drained = exec->child.stdout_fd < 0 && exec->child.stderr_fd < 0;
+    if (!force && !(exec->exited && drained)) {
+      ++it;
+      continue;
+    }
+    if (!exec->exited) {
+      kill(exec->child.pid, SIGKILL);
+      int wstatus = 0;
+      if (waitpid(exec->child.pid, &wstatus, 0) == exec->child.pid) {
+        OnExecExit(exec->child.pid, wstatus);
+      }
+    }
+    for (int fd :
+         {exec->child.stdout_fd, exec->child.stderr_fd, exec->child.stdin_fd}) {
+      if (fd >= 0) close(fd);
+    }
+    exec->log->Flush(absl::Now());
+    (void)WriteProtoAtomic(ExecPath(exec->id, ".exit.pb"), exec->exit);
+    it = execs_.erase(it);
+  }
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,210 @@
+// ContainerService's Exec and Stream: thin handlers over the runtime's exec
+// support. Stream is served from the process's log file at the client's
+// pace (the monitor keeps draining the process; the log is the buffer), with
+// the client's stdin and resizes forwarded to the monitor by a reader
+// thread, and ends with the process's exit status.
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "runtime/container_id.h"
+#include "runtime/log_reader.h"
+#include "server/container_service.h"
+#include "server/log.h"
+#include "server/status_convert.h"
+
+namespace warren::server {
+namespace {
+
+runtime::ExecOptions OptionsFrom(const v1::ExecRequest& r) {
+  runtime::ExecOptions o;
+  o.exec_id = r.exec_id();
+  o.process = r.process();
+  o.has_security = r.has_security();
+  o.security = r.security();
+  o.sync = r.sync();
+  if (r.has_timeout()) {
+    o.timeout = absl::Seconds(r.timeout().seconds()) +
+                absl::Nanoseconds(r.timeout().nanos());
+  }
+  o.log_output = r.log_output();
+  return o;
+}
+
+// The first error the reader thread met, for the stream's final status.
+class StreamError {
+ public:
+  void Set(absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    if (status_.ok()) status_ = std::move(s);
+  }
+  absl::Status Get() {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::Status status_;
+};
+
+}  // namespace
+
+grpc::Status ContainerService::Exec(grpc::ServerContext* context,
+                                    const v1::ExecRequest* request,
+                                    v1::ExecResponse* response) {
+  std::string what =
+      absl::StrCat(request->container_id(), "/",
+                   request->exec_id().empty() ? "-" : request->exec_id());
+  if (absl::Status s =
+          runtime::ValidateContainerId(request->container_id(), "container_id");
+      !s.ok()) {
+    return LoggedCall("exec", what, ToGrpcStatus(s));
+  }
+  if (request->has_timeout() && !request->sync()) {
+    return LoggedCall("exec", what,
+                      grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "timeout: only with sync"));
+  }
+  absl::StatusOr<runtime::ExecResult> r =
+      manager_->Exec(request->container_id(), OptionsFrom(*request),
+                     [context] { return context->IsCancelled(); });
+  if (!r.ok()) return LoggedCall("exec", what, ToGrpcStatus(r.status()));
+  response->set_exec_id(r->exec_id);
+  response->set_pid(r->pid);
+  if (request->sync()) {
+    response->set_exit_code(r->exit.exit_code());
+    response->set_signal(r->exit.signal());
+    response->set_stdout(std::move(r->out));
+    response->set_stderr(std::move(r->err));
+    response->set_stdout_truncated(r->out_truncated);
+    response->set_stderr_truncated(r->err_truncated);
+    response->set_timed_out(r->timed_out);
+  }
+  return LoggedCall("exec",
+                    absl::StrCat(request->container_id(), "/", r->exec_id),
+                    grpc::Status::OK);
+}
+
+grpc::Status ContainerService::Stream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::StreamResponse, v1::StreamRequest>* stream) {
+  v1::StreamRequest first;
+  if (!stream->Read(&first)) return grpc::Status::CANCELLED;
+  if (first.msg_case() != v1::StreamRequest::kTarget) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "target: the first message must name the process "
+                        "(container_id, optional exec_id)");
+  }
+  const v1::StreamTarget target = first.target();
+  const std::string& id = target.container_id();
+  const std::string& exec_id = target.exec_id();
+  if (absl::Status s = runtime::ValidateContainerId(id, "target.container_id");
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<std::string> log = manager_->OutputLogPath(id, exec_id);
+  if (!log.ok()) return ToGrpcStatus(log.status());
+  absl::Time since = target.from_start() ? absl::InfinitePast() : absl::Now();
+
+  StreamError error;
+  std::atomic<bool> done{false};
+  std::atomic<bool> reader_done{false};
+  std::thread reader([&] {
+    struct Mark {
+      std::atomic<bool>* flag;
+      ~Mark() { *flag = true; }
+    } mark{&reader_done};
+    v1::StreamRequest msg;
+    while (!done && stream->Read(&msg)) {
+      absl::Status s;
+      switch (msg.msg_case()) {
+        case v1::StreamRequest::kStdin:
+        case v1::StreamRequest::kCloseStdin:
+          if (exec_id.empty()) {
+            s = absl::FailedPreconditionError(
+                "stdin: the container's init has no open stdin");
+            break;
+          }
+          // The monitor takes bounded chunks; a full buffer means the
+          // process is not reading: wait rather than buffer here.
+          for (size_t off = 0;
+               off < msg.stdin().size() || (off == 0 && msg.stdin().empty());) {
+            std::string chunk = msg.stdin().substr(off, 32 << 10);
+            bool last = off + chunk.size() >= msg.stdin().size();
+            s = manager_->ExecStdin(id, exec_id, chunk,
+                                    last && msg.close_stdin());
+            if (absl::IsResourceExhausted(s) && !context->IsCancelled()) {
+              absl::SleepFor(absl::Milliseconds(5));
+              continue;
+            }
+            if (!s.ok()) break;
+            off += chunk.size();
+            if (chunk.empty()) break;
+          }
+          break;
+        case v1::StreamRequest::kResize:
+          s = exec_id.empty()
+                  ? absl::FailedPreconditionError(
+                        "resize: the container's init has no terminal")
+                  : manager_->ResizeExec(id, exec_id, msg.resize().rows(),
+                                         msg.resize().cols());
+          break;
+        default:
+          s = absl::InvalidArgumentError(
+              "target: only the first message names the target");
+      }
+      if (!s.ok()) {
+        error.Set(s);
+        return;
+      }
+    }
+  });
+
+  auto exited = [&] {
+    absl::StatusOr<absl::optional<v1::ExitStatus>> e =
+        manager_->ProcessExit(id, exec_id);
+    return !e.ok() || e->has_value();
+  };
+  absl::Status followed = runtime::FollowLogRecords(
+      *log, 0, since,
+      [&](const runtime::LogRecord& r) {
+        if (!error.Get().ok()) return false;
+        v1::StreamResponse out;
+        std::string data = r.content + (r.line_end ? "\n" : "");
+        if (r.stream == "stderr") {
+          out.set_stderr(std::move(data));
+        } else {
+          out.set_stdout(std::move(data));
+        }
+        return stream->Write(out);
+      },
+      [&] { return context->IsCancelled() || !error.Get().ok(); }, exited);
+  absl::Status result = error.Get();
+  if (result.ok() && followed.ok() && !context->IsCancelled()) {
+    absl::StatusOr<absl::optional<v1::ExitStatus>> e =
+        manager_->ProcessExit(id, exec_id);
+    if (e.ok() && e->has_value()) {
+      v1::StreamResponse last;
+      *last.mutable_exit() = **e;
+      stream->Write(last);
+    } else if (!e.ok()) {
+      result = e.status();
+    }
+  } else if (result.ok() && !followed.ok()) {
+    result = followed;
+  }
+  done = true;
+  // The reader ends when the client half-closes after the exit message; a
+  // client that never does is cut off after a moment.
+  for (int i = 0; i < 200 && !reader_done; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  if (!reader_done) context->TryCancel();
+  reader.join();
+  return ToGrpcStatus(result);
+}
+
+}  // namespace warren::server

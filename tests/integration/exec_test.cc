@@ -1,0 +1,341 @@
+// Exec and Stream end to end: processes in a running container with
+// separate stdout/stderr and exit codes, stdin through Stream, a terminal
+// that follows resizes, 100 MiB streamed byte-exact, sync timeouts and
+// output caps, the container's namespaces and hardening, survival across a
+// warrend crash, events, and clear errors for bad requests.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/warrend_fixture.h"
+
+namespace warren::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// CRC-32 as zlib (and busybox's crc32 applet) computes it.
+uint32_t Crc32(const std::string& data) {
+  uint32_t crc = 0xffffffffu;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int i = 0; i < 8; ++i) crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+  }
+  return ~crc;
+}
+
+class ExecTest : public WarrendTest {
+ protected:
+  void SetUp() override {
+    WarrendTest::SetUp();
+    v1::ContainerSpec spec = Spec({"sleep", "1000"});
+    spec.mutable_stop_timeout()->set_seconds(1);
+    spec.set_hostname("box");
+    init_ = CreateOrDie("box", spec);
+    StartOrDie("box");
+  }
+
+  v1::ExecRequest Req(std::vector<std::string> args) {
+    v1::ExecRequest req;
+    req.set_container_id("box");
+    for (auto& a : args) req.mutable_process()->add_args(a);
+    return req;
+  }
+
+  grpc::Status ExecCall(const v1::ExecRequest& req, v1::ExecResponse* resp,
+                        int seconds = 30) {
+    return stub_->Exec(Ctx(seconds).get(), req, resp);
+  }
+
+  v1::ExecResponse SyncOrDie(std::vector<std::string> args) {
+    v1::ExecRequest req = Req(std::move(args));
+    req.set_sync(true);
+    v1::ExecResponse resp;
+    grpc::Status s = ExecCall(req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  // Attaches to `exec_id` from the start; sends `input` (then closes
+  // stdin) and an optional resize; returns {stdout, stderr, exit code}.
+  std::tuple<std::string, std::string, int> Attach(
+      const std::string& exec_id, const std::string& input, bool close,
+      const v1::TerminalSize* size = nullptr) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(120));
+    auto stream = stub_->Stream(&ctx);
+    v1::StreamRequest first;
+    first.mutable_target()->set_container_id("box");
+    first.mutable_target()->set_exec_id(exec_id);
+    first.mutable_target()->set_from_start(true);
+    EXPECT_TRUE(stream->Write(first));
+    if (size != nullptr) {
+      v1::StreamRequest r;
+      *r.mutable_resize() = *size;
+      EXPECT_TRUE(stream->Write(r));
+    }
+    if (!input.empty()) {
+      v1::StreamRequest in;
+      in.set_stdin(input);
+      EXPECT_TRUE(stream->Write(in));
+    }
+    if (close) {
+      v1::StreamRequest in;
+      in.set_close_stdin(true);
+      EXPECT_TRUE(stream->Write(in));
+    }
+    std::string out, err;
+    int code = -1;
+    v1::StreamResponse msg;
+    while (stream->Read(&msg)) {
+      if (msg.has_exit()) {
+        code = msg.exit().exit_code();
+        stream->WritesDone();
+      } else if (msg.msg_case() == v1::StreamResponse::kStderr) {
+        err += msg.stderr();
+      } else {
+        out += msg.stdout();
+      }
+    }
+    grpc::Status s = stream->Finish();
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return {out, err, code};
+  }
+
+  v1::Container init_;
+};
+
+TEST_F(ExecTest, SyncSeparatesStreamsAndReturnsTheExitCode) {
+  v1::ExecResponse r =
+      SyncOrDie({"sh", "-c", "echo out; echo err >&2; exit 7"});
+  EXPECT_EQ(r.exit_code(), 7);
+  EXPECT_EQ(r.stdout(), "out\n");
+  EXPECT_EQ(r.stderr(), "err\n");
+  EXPECT_FALSE(r.exec_id().empty());
+  EXPECT_GT(r.pid(), 0);
+  v1::WaitRequest wait;
+  wait.set_id("box");
+  wait.set_exec_id(r.exec_id());
+  v1::WaitResponse waited;
+  ASSERT_TRUE(stub_->Wait(Ctx().get(), wait, &waited).ok());
+  EXPECT_EQ(waited.status().exit_code(), 7);
+}
+
+TEST_F(ExecTest, JoinsTheContainersNamespacesCgroupAndHardening) {
+  v1::ExecResponse r = SyncOrDie(
+      {"sh", "-c",
+       "hostname; for n in net pid mnt; do readlink /proc/self/ns/$n; done; "
+       "grep -E 'CapEff|NoNewPrivs|Seccomp:' /proc/self/status; "
+       "ls /proc | grep -cE '^[0-9]+$'"});
+  EXPECT_EQ(r.exit_code(), 0) << r.stderr();
+  std::vector<std::string> lines = absl::StrSplit(r.stdout(), '\n');
+  ASSERT_GE(lines.size(), 8u) << r.stdout() << r.stderr();
+  EXPECT_EQ(lines[7], "4");  // sleep (the init), sh, ls, grep: its own PIDs
+  EXPECT_EQ(lines[0], "box");
+  for (const auto& ns : init_.namespaces()) {
+    std::string want = absl::StrCat(ns.type(), ":[", ns.inode(), "]");
+    if (ns.type() == "net") {
+      EXPECT_EQ(lines[1], want);
+    } else if (ns.type() == "pid") {
+      EXPECT_EQ(lines[2], want);
+    } else if (ns.type() == "mnt") {
+      EXPECT_EQ(lines[3], want);
+    }
+  }
+  EXPECT_THAT(r.stdout(), HasSubstr("CapEff:\t00000000a80425fb"));
+  EXPECT_THAT(r.stdout(), HasSubstr("NoNewPrivs:\t1"));
+  EXPECT_THAT(r.stdout(), HasSubstr("Seccomp:\t2"));
+
+  // From the host: the exec is in the container's cgroup.
+  v1::ExecResponse running;
+  ASSERT_TRUE(ExecCall(Req({"sleep", "5"}), &running).ok());
+  std::string cgroup;
+  FILE* f =
+      fopen(absl::StrCat("/proc/", running.pid(), "/cgroup").c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char buf[512];
+  while (fgets(buf, sizeof(buf), f) != nullptr) cgroup += buf;
+  fclose(f);
+  EXPECT_THAT(cgroup, HasSubstr("/warren/box"));
+}
+
+TEST_F(ExecTest, StdinRoundTripThroughCat) {
+  v1::ExecRequest req = Req({"cat"});
+  req.mutable_process()->set_open_stdin(true);
+  v1::ExecResponse resp;
+  ASSERT_TRUE(ExecCall(req, &resp).ok());
+  auto [out, err, code] = Attach(resp.exec_id(), "hello through stdin\n", true);
+  EXPECT_EQ(out, "hello through stdin\n");
+  EXPECT_EQ(code, 0);
+}
+
+TEST_F(ExecTest, TerminalSizeFollowsResize) {
+  v1::ExecRequest req = Req({"sh", "-c", "sleep 0.5; stty size; tty"});
+  req.mutable_process()->set_tty(true);
+  req.mutable_process()->set_open_stdin(true);
+  v1::ExecResponse resp;
+  ASSERT_TRUE(ExecCall(req, &resp).ok());
+  v1::TerminalSize size;
+  size.set_rows(41);
+  size.set_cols(123);
+  auto [out, err, code] = Attach(resp.exec_id(), "", false, &size);
+  EXPECT_THAT(out, HasSubstr("41 123"));
+  EXPECT_THAT(out, HasSubstr("/dev/pts/"));
+  EXPECT_EQ(code, 0);
+}
+
+TEST_F(ExecTest, HundredMebibytesArriveByteExact) {
+  v1::ExecResponse made = SyncOrDie(
+      {"sh", "-c",
+       "head -c 104857600 /dev/urandom > /tmp/data && crc32 /tmp/data"});
+  ASSERT_EQ(made.exit_code(), 0) << made.stderr();
+  uint32_t want = 0;
+  ASSERT_TRUE(absl::SimpleHexAtoi(
+      made.stdout().substr(0, made.stdout().find(' ')), &want))
+      << made.stdout();
+  v1::ExecResponse resp;
+  ASSERT_TRUE(ExecCall(Req({"cat", "/tmp/data"}), &resp).ok());
+  auto [out, err, code] = Attach(resp.exec_id(), "", false);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(out.size(), 104857600u);
+  EXPECT_EQ(Crc32(out), want);
+}
+
+TEST_F(ExecTest, TimeoutKillsAndCapTruncates) {
+  v1::ExecRequest slow = Req({"sleep", "30"});
+  slow.set_sync(true);
+  slow.mutable_timeout()->set_nanos(300 * 1000 * 1000);
+  v1::ExecResponse r;
+  ASSERT_TRUE(ExecCall(slow, &r).ok());
+  EXPECT_TRUE(r.timed_out());
+  EXPECT_EQ(r.signal(), "SIGKILL");
+
+  v1::ExecResponse big = SyncOrDie({"head", "-c", "17000000", "/dev/zero"});
+  EXPECT_TRUE(big.stdout_truncated());
+  EXPECT_EQ(big.stdout().size(), 16u << 20);
+  EXPECT_FALSE(big.stderr_truncated());
+}
+
+TEST_F(ExecTest, SurvivesAWarrendCrash) {
+  v1::ExecResponse resp;
+  ASSERT_TRUE(
+      ExecCall(Req({"sh", "-c", "sleep 1; echo finished; exit 3"}), &resp)
+          .ok());
+  warrend_->Stop(SIGKILL);
+  warrend_->Start();
+  stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
+  v1::WaitRequest wait;
+  wait.set_id("box");
+  wait.set_exec_id(resp.exec_id());
+  v1::WaitResponse waited;
+  ASSERT_TRUE(stub_->Wait(Ctx().get(), wait, &waited).ok());
+  EXPECT_EQ(waited.status().exit_code(), 3);
+  auto [out, err, code] = Attach(resp.exec_id(), "", false);
+  EXPECT_EQ(out, "finished\n");
+  EXPECT_EQ(code, 3);
+  // Both ends of the exec are in the journal, exactly once.
+  v1::EventsRequest events;
+  events.add_container_ids("box");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(1500));
+  auto reader = stub_->Events(&ctx, events);
+  int started = 0, exited = 0;
+  v1::Event e;
+  while (reader->Read(&e)) {
+    if (e.exec_id() != resp.exec_id()) continue;
+    started += e.type() == "exec_started";
+    exited += e.type() == "exec_exited";
+  }
+  EXPECT_EQ(started, 1);
+  EXPECT_EQ(exited, 1);
+}
+
+TEST_F(ExecTest, BadRequestsGetClearErrors) {
+  v1::ExecResponse resp;
+  grpc::Status s = ExecCall(Req({}), &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("process.args"));
+
+  v1::ExecRequest unknown = Req({"true"});
+  unknown.set_container_id("ghost");
+  s = ExecCall(unknown, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  v1::ExecResponse plain;
+  ASSERT_TRUE(ExecCall(Req({"sleep", "5"}), &plain).ok());
+  v1::ExecRequest dup = Req({"true"});
+  dup.set_exec_id(plain.exec_id());
+  s = ExecCall(dup, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+
+  v1::ExecRequest missing = Req({"/no/such/program"});
+  missing.set_sync(true);
+  s = ExecCall(missing, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("No such file"));
+
+  v1::WaitRequest wait;
+  wait.set_id("box");
+  wait.set_exec_id("nope");
+  v1::WaitResponse waited;
+  EXPECT_EQ(stub_->Wait(Ctx().get(), wait, &waited).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // Stream: no target first; stdin and resize to a process without them.
+  {
+    grpc::ClientContext ctx;
+    auto stream = stub_->Stream(&ctx);
+    v1::StreamRequest bad;
+    bad.set_stdin("x");
+    stream->Write(bad);
+    stream->WritesDone();
+    v1::StreamResponse ignored;
+    while (stream->Read(&ignored)) {
+    }
+    grpc::Status st = stream->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(st.error_message(), HasSubstr("target"));
+  }
+  for (bool resize : {false, true}) {
+    grpc::ClientContext ctx;
+    auto stream = stub_->Stream(&ctx);
+    v1::StreamRequest first;
+    first.mutable_target()->set_container_id("box");
+    first.mutable_target()->set_exec_id(plain.exec_id());
+    stream->Write(first);
+    v1::StreamRequest r;
+    if (resize) {
+      r.mutable_resize()->set_rows(10);
+    } else {
+      r.set_stdin("x");
+    }
+    stream->Write(r);
+    v1::StreamResponse ignored;
+    while (stream->Read(&ignored)) {
+    }
+    grpc::Status st = stream->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << st.error_message();
+  }
+  // The container is unaffected, and a stopped one refuses execs.
+  EXPECT_EQ(SyncOrDie({"true"}).exit_code(), 0);
+  v1::KillRequest kill;
+  kill.set_id("box");
+  kill.set_signal("KILL");
+  v1::KillResponse killed;
+  ASSERT_TRUE(stub_->Kill(Ctx().get(), kill, &killed).ok());
+  ASSERT_TRUE(WaitFor("box", &waited).ok());
+  s = ExecCall(Req({"true"}), &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+}  // namespace
+}  // namespace warren::testing
