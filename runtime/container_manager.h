@@ -114,6 +114,7 @@ class ContainerManager {
       const std::function<bool()>& cancelled);
   absl::Status KillExec(const std::string& id, const std::string& exec_id,
                         const std::string& signal);
+  // For the init with exec_id "" (spec.process.open_stdin / tty).
   absl::Status ExecStdin(const std::string& id, const std::string& exec_id,
                          const std::string& data, bool close);
   absl::Status ResizeExec(const std::string& id, const std::string& exec_id,
@@ -160,6 +161,9 @@ class ContainerManager {
   // Journals `events`. A journal that cannot be written (disk full) must not
   // undo an operation that already happened: the event is dropped.
   void Emit(std::vector<v1::Event> events);
+  // The layout of container `id` if exec_id is "", else FindExec's.
+  absl::StatusOr<StoreLayout> FindProcess(const std::string& id,
+                                          const std::string& exec_id);
   // The layout of an existing exec of container `id`; NOT_FOUND otherwise.
   absl::StatusOr<StoreLayout> FindExec(const std::string& id,
                                        const std::string& exec_id);

@@ -171,20 +171,37 @@ absl::Status ContainerManager::KillExec(const std::string& id,
   return s;
 }
 
+absl::StatusOr<StoreLayout> ContainerManager::FindProcess(
+    const std::string& id, const std::string& exec_id) {
+  if (!exec_id.empty()) return FindExec(id, exec_id);
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<Entry*> e = Find(id);
+  if (!e.ok()) return e.status();
+  return (*e)->layout;
+}
+
 absl::Status ContainerManager::ExecStdin(const std::string& id,
                                          const std::string& exec_id,
                                          const std::string& data, bool close) {
-  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  absl::StatusOr<StoreLayout> layout = FindProcess(id, exec_id);
   if (!layout.ok()) return layout.status();
-  return monitors_->Stdin(*layout, exec_id, data, close);
+  absl::Status s = monitors_->Stdin(*layout, exec_id, data, close);
+  if (absl::IsUnavailable(s)) {
+    return absl::FailedPreconditionError("the process has exited");
+  }
+  return s;
 }
 
 absl::Status ContainerManager::ResizeExec(const std::string& id,
                                           const std::string& exec_id,
                                           uint32_t rows, uint32_t cols) {
-  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  absl::StatusOr<StoreLayout> layout = FindProcess(id, exec_id);
   if (!layout.ok()) return layout.status();
-  return monitors_->Resize(*layout, exec_id, rows, cols);
+  absl::Status s = monitors_->Resize(*layout, exec_id, rows, cols);
+  if (absl::IsUnavailable(s)) {
+    return absl::FailedPreconditionError("the process has exited");
+  }
+  return s;
 }
 
 absl::StatusOr<std::string> ContainerManager::OutputLogPath(

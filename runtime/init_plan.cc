@@ -249,6 +249,14 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
     plan.env.push_back(kv);
   }
   if (!has_path) plan.env.push_back(kDefaultPath);
+  plan.tty = p.tty();
+  plan.open_stdin = p.open_stdin();
+  if (plan.tty &&
+      std::none_of(plan.env.begin(), plan.env.end(), [](const std::string& kv) {
+        return absl::StartsWith(kv, "TERM=");
+      })) {
+    plan.env.push_back("TERM=xterm");
+  }
   if (!has_home) plan.env.push_back(p.uid() == 0 ? "HOME=/root" : "HOME=/");
   plan.cwd = p.cwd().empty() ? "/" : p.cwd();
   plan.uid = p.uid();

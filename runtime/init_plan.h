@@ -135,6 +135,11 @@ struct InitPlan {
 
   std::vector<std::string> argv;
   std::vector<std::string> env;
+  // A terminal from the container's devpts (the master goes to the monitor)
+  // instead of pipes; stdin kept open for Stream clients instead of
+  // /dev/null.
+  bool tty = false;
+  bool open_stdin = false;
   std::string cwd;
   uid_t uid = 0;
   gid_t gid = 0;

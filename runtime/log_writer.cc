@@ -62,15 +62,38 @@ void LogWriter::Rotate() {
 
 void LogWriter::Append(const std::string& records) {
   if (fd_ < 0 || records.empty()) return;
-  if (max_bytes_ > 0 && size_ > 0 && size_ + records.size() > max_bytes_) {
-    Rotate();
-  }
   absl::string_view rest = records;
   while (!rest.empty()) {
-    ssize_t n = write(fd_, rest.data(), rest.size());
+    // Whole records only, and as many as fit before the size limit: one
+    // read of output can hold many lines.
+    size_t take = rest.size();
+    if (max_bytes_ > 0) {
+      size_t room = size_ < max_bytes_ ? max_bytes_ - size_ : 0;
+      size_t end = 0;
+      while (end < rest.size()) {
+        size_t nl = rest.find('\n', end);
+        size_t next = nl == absl::string_view::npos ? rest.size() : nl + 1;
+        if (next > room && end > 0) break;
+        end = next;
+        if (end > room) break;  // a single record larger than the room
+      }
+      take = end;
+      if (take > room && size_ > 0) {
+        Rotate();
+        continue;
+      }
+    }
+    WriteAll(rest.substr(0, take));
+    rest.remove_prefix(take);
+  }
+}
+
+void LogWriter::WriteAll(absl::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd_, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // a full disk must not stop the container
-    rest.remove_prefix(static_cast<size_t>(n));
+    data.remove_prefix(static_cast<size_t>(n));
     size_ += static_cast<uint64_t>(n);
   }
 }

@@ -26,6 +26,15 @@ class LogWriter {
   ~LogWriter();
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
+  // Only before the first Write (the splitters point at this clock).
+  LogWriter(LogWriter&& other) noexcept
+      : path_(std::move(other.path_)),
+        max_bytes_(other.max_bytes_),
+        fd_(other.fd_),
+        size_(other.size_),
+        clock_(other.clock_) {
+    other.fd_ = -1;
+  }
 
   absl::Status Open();
   // Appends `data` of `stream` ("stdout"/"stderr"), split into records.
@@ -37,6 +46,7 @@ class LogWriter {
  private:
   LogLineSplitter& SplitterFor(absl::string_view stream);
   void Append(const std::string& records);
+  void WriteAll(absl::string_view data);
   void Rotate();
 
   std::string path_;

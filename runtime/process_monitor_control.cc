@@ -69,8 +69,13 @@ absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
   std::string bundle = layout.bundle_dir();
   std::string run = layout.run_dir();
   std::string name = id;
-  char* argv[] = {const_cast<char*>(monitor_binary_.c_str()), name.data(),
-                  bundle.data(), run.data(), nullptr};
+  std::string log_max = std::to_string(log_max_bytes_);
+  char* argv[] = {const_cast<char*>(monitor_binary_.c_str()),
+                  name.data(),
+                  bundle.data(),
+                  run.data(),
+                  log_max.data(),
+                  nullptr};
   pid_t pid = 0;
   int rc = posix_spawn(&pid, monitor_binary_.c_str(), &actions, nullptr, argv,
                        environ);

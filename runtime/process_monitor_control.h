@@ -12,8 +12,11 @@ namespace warren::runtime {
 
 class ProcessMonitorControl : public MonitorControl {
  public:
-  explicit ProcessMonitorControl(std::string monitor_binary)
-      : monitor_binary_(std::move(monitor_binary)) {}
+  // `log_max_bytes`: container logs rotate past this size (0: never).
+  explicit ProcessMonitorControl(std::string monitor_binary,
+                                 uint64_t log_max_bytes = 0)
+      : monitor_binary_(std::move(monitor_binary)),
+        log_max_bytes_(log_max_bytes) {}
 
   absl::StatusOr<MonitorLaunch> Launch(const std::string& id,
                                        const StoreLayout& layout) override;
@@ -32,6 +35,7 @@ class ProcessMonitorControl : public MonitorControl {
 
  private:
   std::string monitor_binary_;
+  uint64_t log_max_bytes_;
 };
 
 }  // namespace warren::runtime

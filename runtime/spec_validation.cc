@@ -25,12 +25,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
 }
 
-// Features the API already describes but this build does not apply yet.
-absl::Status NotYet(absl::string_view field, absl::string_view milestone) {
-  return absl::UnimplementedError(absl::StrCat(
-      field, " is not supported yet (planned with ", milestone, ")"));
-}
-
 absl::Status ValidateHostname(absl::string_view value,
                               absl::string_view field) {
   if (value.size() > 64) return Invalid(field, "longer than 64 characters");
@@ -66,8 +60,6 @@ absl::Status ValidateProcess(const v1::ProcessSpec& p) {
     }
     if (r.soft() > r.hard()) return Invalid(field, "soft exceeds hard");
   }
-  if (p.tty()) return NotYet("spec.process.tty", "Exec and Stream");
-  if (p.open_stdin()) return NotYet("spec.process.open_stdin", "Stream");
   return absl::OkStatus();
 }
 

@@ -123,11 +123,6 @@ grpc::Status ContainerService::Stream(
       switch (msg.msg_case()) {
         case v1::StreamRequest::kStdin:
         case v1::StreamRequest::kCloseStdin:
-          if (exec_id.empty()) {
-            s = absl::FailedPreconditionError(
-                "stdin: the container's init has no open stdin");
-            break;
-          }
           // The monitor takes bounded chunks; a full buffer means the
           // process is not reading: wait rather than buffer here.
           for (size_t off = 0;
@@ -146,11 +141,8 @@ grpc::Status ContainerService::Stream(
           }
           break;
         case v1::StreamRequest::kResize:
-          s = exec_id.empty()
-                  ? absl::FailedPreconditionError(
-                        "resize: the container's init has no terminal")
-                  : manager_->ResizeExec(id, exec_id, msg.resize().rows(),
-                                         msg.resize().cols());
+          s = manager_->ResizeExec(id, exec_id, msg.resize().rows(),
+                                   msg.resize().cols());
           break;
         default:
           s = absl::InvalidArgumentError(

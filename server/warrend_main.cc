@@ -43,6 +43,9 @@ ABSL_FLAG(std::string, run_dir, "/run/warren",
           "Directory for monitor sockets and mount points.");
 ABSL_FLAG(std::string, monitor, "",
           "Path of the warren-monitor binary; default: next to warrend.");
+ABSL_FLAG(uint64_t, log_max_bytes, 10 << 20,
+          "Container logs rotate past this size: the file becomes "
+          "container.log.1 (the older half is dropped); 0: never.");
 ABSL_FLAG(std::string, default_bridge, "warren0",
           "Bridge of the default network \"warren\".");
 ABSL_FLAG(std::string, default_subnet, "10.88.0.0/16",
@@ -127,7 +130,9 @@ int Main(int argc, char** argv) {
     return 1;
   }
   runtime::ContainerManager manager(
-      options, std::make_unique<runtime::ProcessMonitorControl>(monitor),
+      options,
+      std::make_unique<runtime::ProcessMonitorControl>(
+          monitor, absl::GetFlag(FLAGS_log_max_bytes)),
       std::make_unique<runtime::SystemCgroupControl>(*cgroups),
       *std::move(networks));
   if (absl::Status s = manager.Init(); !s.ok()) {

@@ -58,30 +58,6 @@ int DifferentNamespaces(pid_t init_pid) {
   _exit(127);
 }
 
-// Opens a terminal from the container's own devpts (its /dev/ptmx) and
-// makes it the controlling terminal on 0-2; the master goes to the monitor.
-void SetUpTerminal(int pty_socket, int err_fd) {
-  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0)
-    ChildFail(err_fd, absl::StrCat("open /dev/ptmx: ", strerror(errno)));
-  char name[64];
-  if (unlockpt(master) != 0 || ptsname_r(master, name, sizeof(name)) != 0) {
-    ChildFail(err_fd, absl::StrCat("unlock pty: ", strerror(errno)));
-  }
-  int slave = open(name, O_RDWR | O_NOCTTY);
-  if (slave < 0)
-    ChildFail(err_fd, absl::StrCat("open ", name, ": ", strerror(errno)));
-  if (!SendByteAndFd(pty_socket, 'T', master).ok()) _exit(127);
-  close(master);
-  setsid();
-  if (ioctl(slave, TIOCSCTTY, 0) != 0) {
-    ChildFail(err_fd,
-              absl::StrCat("set controlling terminal: ", strerror(errno)));
-  }
-  for (int fd = 0; fd < 3; ++fd) dup2(slave, fd);
-  if (slave > 2) close(slave);
-}
-
 [[noreturn]] void RunExecChild(const ExecPlan& plan, int pidfd, int ns_flags,
                                int go_fd, int err_fd, int pty_socket,
                                const int stdio[3]) {
@@ -100,7 +76,9 @@ void SetUpTerminal(int pty_socket, int err_fd) {
   }
   close(pidfd);
   if (plan.tty) {
-    SetUpTerminal(pty_socket, err_fd);
+    if (absl::Status s = AttachNewTerminal(pty_socket); !s.ok()) {
+      ChildFail(err_fd, std::string(s.message()));
+    }
   } else {
     for (int fd = 0; fd < 3; ++fd) {
       if (dup2(stdio[fd], fd) < 0) ChildFail(err_fd, "dup2 stdio");

@@ -147,7 +147,7 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes,
   if (plan.new_cgroup_ns && unshare(CLONE_NEWCGROUP) != 0) {
     Fail(status_fd, "unshare cgroup namespace", errno);
   }
-  SetupStdio(pipes, status_fd);
+  if (!plan.tty) SetupStdio(pipes, status_fd);
   ApplyMounts(plan, status_fd);
   if (!plan.hostname.empty() &&
       sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
@@ -166,6 +166,11 @@ void RunInit(const InitPlan& plan, const InitPipes& pipes,
     Fail(status_fd, std::string(s.message()), 0);
   }
   PivotRoot(plan, status_fd);
+  if (plan.tty) {
+    if (absl::Status s = AttachNewTerminal(pipes.cgroup_fd); !s.ok()) {
+      Fail(status_fd, std::string(s.message()), 0);
+    }
+  }
   InitSecurity security(plan.security);
   if (absl::Status s = security.BeforeIdentity(); !s.ok()) {
     Fail(status_fd, std::string(s.message()), 0);

@@ -50,68 +50,90 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
 }
 
 absl::Status MonitorLoop::HandleStdin(const MonitorRequest::Stdin& request) {
-  auto it = execs_.find(request.exec_id());
-  if (it == execs_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("no running exec \"", request.exec_id(), "\""));
+  int* fd = &fds_.stdin_fd;
+  int pty = fds_.pty_fd;
+  std::string* pending = &init_stdin_pending_;
+  bool* close = &init_close_stdin_;
+  std::string what = "the container's init";
+  if (!request.exec_id().empty()) {
+    auto it = execs_.find(request.exec_id());
+    if (it == execs_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("no running exec \"", request.exec_id(), "\""));
+    }
+    Exec* exec = it->second.get();
+    fd = &exec->child.stdin_fd;
+    pty = exec->child.pty_fd;
+    pending = &exec->stdin_pending;
+    close = &exec->close_stdin;
+    what = absl::StrCat("exec \"", exec->id, "\"");
   }
-  Exec* exec = it->second.get();
-  if (exec->child.stdin_fd < 0 || exec->close_stdin) {
+  if (*fd < 0 || *close) {
     return absl::FailedPreconditionError(
-        absl::StrCat("exec \"", exec->id, "\" has no open stdin"));
+        absl::StrCat(what, " has no open stdin"));
   }
-  if (exec->stdin_pending.size() + request.data().size() > kMaxStdinPending) {
+  if (pending->size() + request.data().size() > kMaxStdinPending) {
     // The process is not reading: the client waits instead of the monitor
     // buffering without bound.
     return absl::ResourceExhaustedError("stdin buffer full; retry");
   }
-  exec->stdin_pending += request.data();
-  exec->close_stdin = request.close();
-  WriteStdin(exec);
+  *pending += request.data();
+  *close = request.close();
+  PumpStdin(fd, pty, pending, *close);
   return absl::OkStatus();
 }
 
 void MonitorLoop::WriteStdin(Exec* exec) {
-  int fd = exec->child.stdin_fd;
-  while (fd >= 0 && !exec->stdin_pending.empty()) {
-    ssize_t n =
-        write(fd, exec->stdin_pending.data(), exec->stdin_pending.size());
+  PumpStdin(&exec->child.stdin_fd, exec->child.pty_fd, &exec->stdin_pending,
+            exec->close_stdin);
+}
+
+void MonitorLoop::PumpStdin(int* fd, int pty_fd, std::string* pending,
+                            bool close_after) {
+  while (*fd >= 0 && !pending->empty()) {
+    ssize_t n = write(*fd, pending->data(), pending->size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;  // POLLOUT brings us back
     if (n <= 0) {
-      exec->stdin_pending.clear();  // the reader is gone
+      pending->clear();  // the reader is gone
       break;
     }
-    exec->stdin_pending.erase(0, static_cast<size_t>(n));
+    pending->erase(0, static_cast<size_t>(n));
   }
-  if (exec->close_stdin && exec->stdin_pending.empty() && fd >= 0) {
-    if (fd == exec->child.pty_fd) {
+  if (close_after && pending->empty() && *fd >= 0) {
+    if (*fd == pty_fd) {
       // A terminal has no half-close: end-of-file is the EOF character.
       termios t;
-      char eof = tcgetattr(fd, &t) == 0 ? static_cast<char>(t.c_cc[VEOF]) : 4;
-      ssize_t ignored = write(fd, &eof, 1);
+      char eof = tcgetattr(*fd, &t) == 0 ? static_cast<char>(t.c_cc[VEOF]) : 4;
+      ssize_t ignored = write(*fd, &eof, 1);
       (void)ignored;
     } else {
-      close(fd);
+      close(*fd);
     }
-    exec->child.stdin_fd = -1;
+    *fd = -1;
   }
 }
 
 absl::Status MonitorLoop::HandleResize(const MonitorRequest::Resize& request) {
-  auto it = execs_.find(request.exec_id());
-  if (it == execs_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("no running exec \"", request.exec_id(), "\""));
+  int pty = fds_.pty_fd;
+  if (!request.exec_id().empty()) {
+    auto it = execs_.find(request.exec_id());
+    if (it == execs_.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("no running exec \"", request.exec_id(), "\""));
+    }
+    pty = it->second->child.pty_fd;
   }
-  if (it->second->child.pty_fd < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("exec \"", request.exec_id(), "\" has no terminal"));
+  if (pty < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        request.exec_id().empty() ? "the container's init"
+                                  : "exec \"" + request.exec_id() + "\"",
+        " has no terminal"));
   }
   winsize size{};
   size.ws_row = static_cast<unsigned short>(request.rows());
   size.ws_col = static_cast<unsigned short>(request.cols());
-  if (ioctl(it->second->child.pty_fd, TIOCSWINSZ, &size) != 0) {
+  if (ioctl(pty, TIOCSWINSZ, &size) != 0) {
     return absl::ErrnoToStatus(errno, "resize terminal");
   }
   return absl::OkStatus();

@@ -31,12 +31,12 @@ constexpr int kDrainTimeoutMs = 500;
 }  // namespace
 
 MonitorLoop::MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup,
-                         MonitorFds fds, std::string exit_path)
+                         MonitorFds fds, std::string exit_path, LogWriter log)
     : init_pid_(init_pid),
       cgroup_(cgroup),
       fds_(fds),
       exit_path_(std::move(exit_path)),
-      log_("", 0, fds.log_fd) {}
+      log_(std::move(log)) {}
 
 absl::Status MonitorLoop::Run() {
   absl::Time drain_deadline = absl::InfiniteFuture();
@@ -48,6 +48,10 @@ absl::Status MonitorLoop::Run() {
     pfds.push_back({fds_.stdout_fd, POLLIN, 0});
     pfds.push_back({fds_.stderr_fd, POLLIN, 0});
     for (int c : conns_) pfds.push_back({c, POLLIN, 0});
+    // The init's stdin pipe, while something waits to be written.
+    bool init_pending = !init_stdin_pending_.empty() && fds_.stdin_fd >= 0 &&
+                        fds_.stdin_fd != fds_.pty_fd;
+    pfds.push_back({init_pending ? fds_.stdin_fd : -1, POLLOUT, 0});
     size_t first_exec = pfds.size();
     PollExecs(&pfds);
     int timeout = -1;
@@ -69,8 +73,12 @@ absl::Status MonitorLoop::Run() {
     }
     if (pfds[2].revents) OnOutput(&fds_.stdout_fd, "stdout");
     if (pfds[3].revents) OnOutput(&fds_.stderr_fd, "stderr");
-    for (size_t i = 4; i < first_exec; ++i) {
+    for (size_t i = 4; i + 1 < first_exec; ++i) {
       if (pfds[i].revents) OnRequest(pfds[i].fd);
+    }
+    if (pfds[first_exec - 1].revents || fds_.stdin_fd == fds_.pty_fd) {
+      PumpStdin(&fds_.stdin_fd, fds_.pty_fd, &init_stdin_pending_,
+                init_close_stdin_);
     }
     OnExecEvents(pfds, first_exec);
     FinishExecs(false);
@@ -117,7 +125,11 @@ void MonitorLoop::OnOutput(int* fd, absl::string_view stream) {
   char buf[65536];
   ssize_t n = read(*fd, buf, sizeof(buf));
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-  if (n <= 0) {
+  if (n <= 0) {  // EOF, or EIO from a terminal whose last user left
+    if (*fd == fds_.pty_fd) {
+      if (fds_.stdin_fd == fds_.pty_fd) fds_.stdin_fd = -1;
+      fds_.pty_fd = -1;
+    }
     close(*fd);
     *fd = -1;
     return;

@@ -31,14 +31,17 @@ struct MonitorFds {
   int start_fd = -1;     // write end: one byte releases init
   int exec_err_fd = -1;  // read end: execve failure text, EOF on success
   int log_fd = -1;       // container log, O_APPEND
+  int stdin_fd = -1;     // init's stdin (open_stdin): pipe or pty master
+  int pty_fd = -1;       // init's terminal master (tty), also stdout_fd
 };
 
 class MonitorLoop {
  public:
   // `cgroup` (not owned) lists the container's processes for Kill(all) and
   // tells whether the OOM killer struck.
+  // `log` writes the container log (fds.log_fd is its descriptor).
   MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup, MonitorFds fds,
-              std::string exit_path);
+              std::string exit_path, LogWriter log);
 
   // Runs until the init has exited and its output is drained, then writes
   // the exit record. Returns the status of writing it.
@@ -74,6 +77,9 @@ class MonitorLoop {
   void OnExecEvents(const std::vector<pollfd>& pfds, size_t first);
   void OnExecOutput(Exec* exec, int* fd, absl::string_view stream);
   void WriteStdin(Exec* exec);
+  // Writes what is pending for `*fd` (non-blocking) and closes it once
+  // `close` and all is written; a tty gets its EOF character instead.
+  static void PumpStdin(int* fd, int pty_fd, std::string* pending, bool close);
   // Records a reaped exec's status; false if `pid` is no exec.
   bool OnExecExit(pid_t pid, int wstatus);
   // Writes the exit record of every exec that has exited and whose output
@@ -87,6 +93,8 @@ class MonitorLoop {
   std::string exit_path_;
   std::vector<int> conns_;
   std::map<std::string, std::unique_ptr<Exec>> execs_;
+  std::string init_stdin_pending_;
+  bool init_close_stdin_ = false;
   LogWriter log_;
   bool started_ = false;
   bool init_exited_ = false;

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "runtime/monitor/container_startup.h"
 #include "runtime/monitor/monitor_loop.h"
 #include "runtime/monitor/system_startup_steps.h"
@@ -46,8 +47,12 @@ bool Report(const absl::Status& status, pid_t init_pid) {
 }
 
 int Main(int argc, char** argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: warren-monitor <id> <bundle_dir> <run_dir>\n");
+  uint64_t log_max_bytes = 0;
+  if (argc < 4 || argc > 5 ||
+      (argc == 5 && !absl::SimpleAtoi(argv[4], &log_max_bytes))) {
+    fprintf(stderr,
+            "usage: warren-monitor <id> <bundle_dir> <run_dir> "
+            "[<log_max_bytes>]\n");
     return 2;
   }
   std::string id = argv[1];
@@ -96,11 +101,12 @@ int Main(int argc, char** argv) {
   }
 
   const MonitorSideFds fds = (*steps)->monitor_fds();
-  MonitorLoop loop(
-      started->init_pid, &(*steps)->cgroup(),
-      MonitorFds{started->listen_fd, fds.signal_fd, fds.stdout_fd,
-                 fds.stderr_fd, fds.start_fd, fds.exec_err_fd, fds.log_fd},
-      layout.ExitPath());
+  MonitorLoop loop(started->init_pid, &(*steps)->cgroup(),
+                   MonitorFds{started->listen_fd, fds.signal_fd, fds.stdout_fd,
+                              fds.stderr_fd, fds.start_fd, fds.exec_err_fd,
+                              fds.log_fd, fds.stdin_fd, fds.pty_fd},
+                   layout.ExitPath(),
+                   LogWriter(layout.LogPath(), log_max_bytes, fds.log_fd));
   absl::Status done = loop.Run();
   unlink(MonitorSocketPath(layout.run_dir()).c_str());
   return done.ok() ? 0 : 1;

@@ -1,6 +1,9 @@
 #include "runtime/monitor/process_setup.h"
 
+#include <fcntl.h>
 #include <grp.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -8,6 +11,7 @@
 #include <csignal>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/monitor/fd_passing.h"
 
 namespace warren::runtime {
 
@@ -36,6 +40,33 @@ absl::Status ApplyIdentity(const ProcessIdentity& id) {
   if (chdir(id.cwd.c_str()) != 0) {
     return absl::ErrnoToStatus(errno, "chdir " + id.cwd);
   }
+  return absl::OkStatus();
+}
+
+absl::Status AttachNewTerminal(int socket) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return absl::ErrnoToStatus(errno, "open /dev/ptmx");
+  char name[64];
+  if (unlockpt(master) != 0 || ptsname_r(master, name, sizeof(name)) != 0) {
+    int err = errno;
+    close(master);
+    return absl::ErrnoToStatus(err, "unlock pty");
+  }
+  int slave = open(name, O_RDWR | O_NOCTTY);
+  if (slave < 0) {
+    int err = errno;
+    close(master);
+    return absl::ErrnoToStatus(err, absl::StrCat("open ", name));
+  }
+  absl::Status sent = SendByteAndFd(socket, 'T', master);
+  close(master);
+  if (!sent.ok()) return sent;
+  setsid();
+  if (ioctl(slave, TIOCSCTTY, 0) != 0) {
+    return absl::ErrnoToStatus(errno, "set controlling terminal");
+  }
+  for (int fd = 0; fd < 3; ++fd) dup2(slave, fd);
+  if (slave > 2) close(slave);
   return absl::OkStatus();
 }
 

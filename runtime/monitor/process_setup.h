@@ -33,6 +33,12 @@ struct ProcessIdentity {
 // is final, so the directory is the container's).
 absl::Status ApplyIdentity(const ProcessIdentity& id);
 
+// Opens a terminal from the container's own devpts (its /dev/ptmx; the
+// mount namespace and root must be the container's), sends the master to
+// the monitor over `socket` (SCM_RIGHTS) and makes the slave this process's
+// controlling terminal on fds 0-2, as runc's console socket does.
+absl::Status AttachNewTerminal(int socket);
+
 // Closes every descriptor but 0-2 and `keep` (e.g. a close-on-exec error
 // pipe), so none of the monitor's reach the container.
 void CloseOtherFds(int keep);

@@ -111,6 +111,14 @@ absl::Status SystemStartupSteps::MakeFds() {
   monitor_.stderr_fd = err[0];
   monitor_.start_fd = start[1];
   monitor_.exec_err_fd = exec_err[0];
+  if (plan_.open_stdin && !plan_.tty) {
+    int in[2];
+    if (Pipe(in)) return absl::ErrnoToStatus(errno, "pipe");
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    startup_.stdin_r = in[0];
+    stdin_fd_ = in[0];
+    monitor_.stdin_fd = in[1];
+  }
 
   sigset_t chld;
   sigemptyset(&chld);
@@ -157,8 +165,9 @@ absl::StatusOr<pid_t> SystemStartupSteps::CloneInit() {
   if (!cloned.ok()) return cloned.status();
   if (*cloned == 0) RunChild();
   for (int fd : {startup_.stdout_w, startup_.stderr_w, startup_.cgroup_init,
-                 startup_.status_w, startup_.start_r, startup_.exec_err_w}) {
-    close(fd);
+                 startup_.status_w, startup_.start_r, startup_.exec_err_w,
+                 startup_.stdin_r}) {
+    if (fd >= 0) close(fd);
   }
   CloseNamespaces(ns_files_);
   ns_files_.clear();
@@ -170,10 +179,11 @@ void SystemStartupSteps::RunChild() {
   // monitor's ends of the pipes must go too, so the init sees EOF if the
   // monitor dies before Start.
   close(ready_fd_);
-  for (int fd : {monitor_.stdout_fd, monitor_.stderr_fd,
-                 startup_.cgroup_monitor, startup_.status_r, monitor_.start_fd,
-                 monitor_.exec_err_fd, monitor_.log_fd, monitor_.signal_fd}) {
-    close(fd);
+  for (int fd :
+       {monitor_.stdout_fd, monitor_.stderr_fd, startup_.cgroup_monitor,
+        startup_.status_r, monitor_.start_fd, monitor_.exec_err_fd,
+        monitor_.log_fd, monitor_.signal_fd, monitor_.stdin_fd}) {
+    if (fd >= 0) close(fd);
   }
   // O_CLOEXEC pipes survive dup2 as plain fds 0-2; the others close at
   // exec, which is what the init relies on for exec_err.
@@ -193,8 +203,11 @@ absl::Status SystemStartupSteps::JoinCgroup(pid_t init_pid) {
 absl::Status SystemStartupSteps::ReleaseInit(pid_t init_pid) {
   absl::Status sent = SendRelease(plan_, spec_, layout_.Paths(), init_pid,
                                   startup_.cgroup_monitor);
-  close(startup_.cgroup_monitor);
-  startup_.cgroup_monitor = -1;
+  // With a tty the init sends its terminal's master back on it.
+  if (!plan_.tty) {
+    close(startup_.cgroup_monitor);
+    startup_.cgroup_monitor = -1;
+  }
   return sent;
 }
 
@@ -210,12 +223,32 @@ absl::Status SystemStartupSteps::AwaitInit() {
   }
   close(startup_.status_r);
   startup_.status_r = -1;
+  if (report == "R" && plan_.tty) return TakeTerminal();
   if (report == "R") return absl::OkStatus();
   if (report.empty()) {
     return absl::InternalError("container init died during setup");
   }
   return absl::FailedPreconditionError(
       absl::StrCat("container setup failed: ", report.substr(1)));
+}
+
+absl::Status SystemStartupSteps::TakeTerminal() {
+  // Sent before "R", so it is already waiting in the socket.
+  absl::StatusOr<ByteAndFd> master = RecvByteAndFd(startup_.cgroup_monitor);
+  close(startup_.cgroup_monitor);
+  startup_.cgroup_monitor = -1;
+  if (!master.ok() || master->fd < 0) {
+    return absl::InternalError("the init sent no terminal");
+  }
+  // The terminal replaces the stdout and stderr pipes.
+  close(monitor_.stdout_fd);
+  close(monitor_.stderr_fd);
+  fcntl(master->fd, F_SETFL, O_NONBLOCK);
+  monitor_.stdout_fd = master->fd;
+  monitor_.stderr_fd = -1;
+  monitor_.pty_fd = master->fd;
+  if (plan_.open_stdin) monitor_.stdin_fd = master->fd;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> SystemStartupSteps::Listen() {

@@ -32,6 +32,10 @@ struct MonitorSideFds {
   int start_fd = -1;     // write end: one byte releases the init to execve
   int exec_err_fd = -1;  // read end: execve failure text, EOF on success
   int log_fd = -1;       // container.log, O_APPEND
+  // With open_stdin: the write end of the init's stdin (O_NONBLOCK), or
+  // the pty master. With tty: the pty master, which is also stdout_fd.
+  int stdin_fd = -1;
+  int pty_fd = -1;
 };
 
 class SystemStartupSteps : public StartupSteps {
@@ -76,6 +80,7 @@ class SystemStartupSteps : public StartupSteps {
     int status_w = -1;
     int start_r = -1;
     int exec_err_w = -1;
+    int stdin_r = -1;  // the init's stdin pipe, with open_stdin
   };
 
   SystemStartupSteps(StoreLayout layout, v1::ContainerSpec spec, InitPlan plan,
@@ -87,6 +92,8 @@ class SystemStartupSteps : public StartupSteps {
 
   // Makes the pipes, the socketpair and the signalfd.
   absl::Status MakeFds();
+  // With a tty: receives the init's terminal master (after its "R").
+  absl::Status TakeTerminal();
   // The child side of CloneInit.
   [[noreturn]] void RunChild();
 

@@ -7,10 +7,13 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <thread>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/warrend_fixture.h"
@@ -66,13 +69,14 @@ class ExecTest : public WarrendTest {
   // stdin) and an optional resize; returns {stdout, stderr, exit code}.
   std::tuple<std::string, std::string, int> Attach(
       const std::string& exec_id, const std::string& input, bool close,
-      const v1::TerminalSize* size = nullptr) {
+      const v1::TerminalSize* size = nullptr,
+      const std::string& container = "box") {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::seconds(120));
     auto stream = stub_->Stream(&ctx);
     v1::StreamRequest first;
-    first.mutable_target()->set_container_id("box");
+    first.mutable_target()->set_container_id(container);
     first.mutable_target()->set_exec_id(exec_id);
     first.mutable_target()->set_from_start(true);
     EXPECT_TRUE(stream->Write(first));
@@ -189,6 +193,100 @@ TEST_F(ExecTest, TerminalSizeFollowsResize) {
   EXPECT_THAT(out, HasSubstr("41 123"));
   EXPECT_THAT(out, HasSubstr("/dev/pts/"));
   EXPECT_EQ(code, 0);
+}
+
+TEST_F(ExecTest, CtrlCReachesTheProcessThroughItsTerminal) {
+  v1::ExecRequest req =
+      Req({"sh", "-c",
+           "trap 'echo got-sigint; exit 5' INT; i=0; while [ $i -lt 100 ]; do "
+           "sleep 0.1; i=$((i+1)); done"});
+  req.mutable_process()->set_tty(true);
+  req.mutable_process()->set_open_stdin(true);
+  v1::ExecResponse resp;
+  ASSERT_TRUE(ExecCall(req, &resp).ok());
+  absl::SleepFor(absl::Milliseconds(500));
+  auto [out, err, code] = Attach(resp.exec_id(), "\x03", false);
+  EXPECT_THAT(out, HasSubstr("got-sigint"));
+  EXPECT_EQ(code, 5);
+}
+
+TEST_F(ExecTest, ContainerInitWithTerminalAndStdin) {
+  v1::ContainerSpec spec =
+      Spec({"sh", "-c", "sleep 0.5; stty size; read line; echo got:$line"});
+  spec.mutable_process()->set_tty(true);
+  spec.mutable_process()->set_open_stdin(true);
+  CreateOrDie("term", spec);
+  StartOrDie("term");
+  v1::TerminalSize size;
+  size.set_rows(30);
+  size.set_cols(90);
+  auto [out, err, code] = Attach("", "hello\n", false, &size, "term");
+  EXPECT_THAT(out, HasSubstr("30 90"));
+  EXPECT_THAT(out, HasSubstr("got:hello"));
+  EXPECT_EQ(code, 0);
+
+  v1::ContainerSpec piped = Spec({"cat"});
+  piped.mutable_process()->set_open_stdin(true);
+  CreateOrDie("piped", piped);
+  StartOrDie("piped");
+  auto [out2, err2, code2] = Attach("", "abc\n", true, nullptr, "piped");
+  EXPECT_EQ(out2, "abc\n");
+  EXPECT_EQ(code2, 0);
+}
+
+TEST_F(ExecTest, ManyClientsEndedProcessesAndSlowClients) {
+  v1::ExecResponse shared;
+  ASSERT_TRUE(
+      ExecCall(Req({"sh", "-c", "sleep 1; echo shared-line"}), &shared).ok());
+  std::string outs[2];
+  int codes[2] = {-1, -1};
+  std::thread second([&] {
+    std::tie(outs[1], std::ignore, codes[1]) =
+        Attach(shared.exec_id(), "", false);
+  });
+  std::tie(outs[0], std::ignore, codes[0]) =
+      Attach(shared.exec_id(), "", false);
+  second.join();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(outs[i], "shared-line\n");
+    EXPECT_EQ(codes[i], 0);
+  }
+
+  // Attaching to a process that already ended: its exit at once.
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
+    auto stream = stub_->Stream(&ctx);
+    v1::StreamRequest first;
+    first.mutable_target()->set_container_id("box");
+    first.mutable_target()->set_exec_id(shared.exec_id());
+    stream->Write(first);
+    v1::StreamResponse msg;
+    ASSERT_TRUE(stream->Read(&msg));
+    EXPECT_TRUE(msg.has_exit());
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+  }
+
+  // A client that reads nothing does not hold the process up.
+  v1::ExecResponse busy;
+  ASSERT_TRUE(
+      ExecCall(Req({"head", "-c", "50000000", "/dev/zero"}), &busy).ok());
+  grpc::ClientContext stalled;
+  auto stream = stub_->Stream(&stalled);
+  v1::StreamRequest first;
+  first.mutable_target()->set_container_id("box");
+  first.mutable_target()->set_exec_id(busy.exec_id());
+  first.mutable_target()->set_from_start(true);
+  stream->Write(first);
+  v1::WaitRequest wait;
+  wait.set_id("box");
+  wait.set_exec_id(busy.exec_id());
+  v1::WaitResponse waited;
+  ASSERT_TRUE(stub_->Wait(Ctx(20).get(), wait, &waited).ok());
+  EXPECT_EQ(waited.status().exit_code(), 0);
+  stalled.TryCancel();
 }
 
 TEST_F(ExecTest, HundredMebibytesArriveByteExact) {

@@ -5,6 +5,7 @@
 // follow leaves no descriptor behind in warrend.
 #include <dirent.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -154,6 +155,38 @@ TEST_F(LogsTest, FollowOfExitedContainerReturnsHistoryAndEnds) {
   Follow tail = StartFollow("done", 1, nullptr, 10);
   EXPECT_THAT(ReadAll(tail, &s), ElementsAre("c"));
   EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(LogsTest, RotationDropsTheOldestAndKeepsTheNewest) {
+  warrend_->Stop(SIGTERM);
+  warrend_->set_extra_args({"--log_max_bytes=4096"});
+  warrend_->Start();
+  stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
+  v1::ContainerSpec spec =
+      Spec({"sh", "-c",
+            "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done"});
+  CreateOrDie("rot", spec);
+  StartOrDie("rot");
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("rot", &waited).ok());
+  std::string log = warrend_->state_dir() + "/containers/rot/container.log";
+  struct stat st;
+  ASSERT_EQ(stat(log.c_str(), &st), 0);
+  EXPECT_LE(st.st_size, 4096);
+  ASSERT_EQ(stat((log + ".1").c_str(), &st), 0);
+  EXPECT_LE(st.st_size, 4096);
+  grpc::Status status;
+  Follow f = StartFollow("rot");
+  std::vector<std::string> lines = ReadAll(f, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(), "line1999");
+  EXPECT_NE(lines.front(), "line0");
+  // What is left is the newest stretch, in order and without gaps.
+  int first = std::stoi(lines.front().substr(4));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i], "line" + std::to_string(first + i));
+  }
 }
 
 TEST_F(LogsTest, TailWithFollow) {

@@ -71,6 +71,7 @@ void WarrendProcess::Start() {
                                    "--default_bridge=" + bridge(),
                                    "--default_subnet=" + subnet(),
                                    "--nft_table=" + nft_table()};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -29,6 +29,10 @@ class WarrendProcess {
 
   // Starts warrend and waits until it answers. Fatal test failure if not.
   void Start();
+  // Flags added to the next Start's command line.
+  void set_extra_args(std::vector<std::string> args) {
+    extra_args_ = std::move(args);
+  }
   // Stops warrend with `signal` (SIGTERM: graceful, SIGKILL: crash).
   void Stop(int signal);
 
@@ -48,6 +52,7 @@ class WarrendProcess {
  private:
   std::string dir_;
   std::string suffix_;  // of the mkdtemp directory
+  std::vector<std::string> extra_args_;
   pid_t pid_ = -1;
 };
 
