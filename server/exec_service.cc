@@ -149,6 +149,11 @@ grpc::Status ContainerService::Stream(
               "target: only the first message names the target");
       }
       if (!s.ok()) {
+        // Input for a process that has just exited is moot, not an error:
+        // its exit status is what the client gets.
+        absl::StatusOr<absl::optional<v1::ExitStatus>> e =
+            manager_->ProcessExit(id, exec_id);
+        if (e.ok() && e->has_value()) continue;
         error.Set(s);
         return;
       }

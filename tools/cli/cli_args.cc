@@ -46,25 +46,6 @@ std::vector<FlagSpec> CreateFlags() {
   return flags;
 }
 
-// Splits "K=V" for --env/--label; `need_value` rejects a bare "K".
-absl::StatusOr<std::pair<std::string, std::string>> SplitKeyValue(
-    const std::string& flag, const std::string& value, bool need_value) {
-  size_t eq = value.find('=');
-  if (eq == 0 || value.empty()) {
-    return Usage(
-        absl::StrCat("--", flag, " \"", value,
-                     "\": the key must not be empty (want KEY=VALUE)"));
-  }
-  if (eq == std::string::npos) {
-    if (need_value) {
-      return Usage(
-          absl::StrCat("--", flag, " \"", value, "\": want KEY=VALUE"));
-    }
-    return std::make_pair(value, std::string());
-  }
-  return std::make_pair(value.substr(0, eq), value.substr(eq + 1));
-}
-
 // --uidmap/--gidmap CONTAINER:HOST:SIZE (as podman's), repeatable.
 absl::Status ParseIdMaps(
     const ParsedArgs& p, const std::string& flag,
@@ -289,6 +270,8 @@ absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   std::vector<FlagSpec> specs = CreateFlags();
   specs.push_back({"rm", 0, false});
   specs.push_back({"detach", 'd', false});
+  specs.push_back({"interactive", 'i', false});
+  specs.push_back({"tty", 't', false});
   absl::StatusOr<ParsedArgs> p = ParseFlags(specs, args, false);
   if (!p.ok()) return p.status();
   RunOptions out;
@@ -297,12 +280,38 @@ absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   out.create = *std::move(create);
   out.rm = p->Bool("rm");
   out.detach = p->Bool("detach");
+  // The container's init gets the terminal and stdin, as `docker run -it`.
+  out.create.spec.mutable_process()->set_open_stdin(p->Bool("interactive"));
+  out.create.spec.mutable_process()->set_tty(p->Bool("tty"));
+  if (out.detach && p->Bool("interactive") && !out.create.help) {
+    return Usage(
+        "-d and -i cannot be combined (nothing would write to the "
+        "container's stdin)");
+  }
   if (out.rm && out.detach && !out.create.help) {
     return Usage(
         "--rm and -d cannot be combined (nothing would remove the "
         "container when it exits)");
   }
   return out;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> SplitKeyValue(
+    const std::string& flag, const std::string& value, bool need_value) {
+  size_t eq = value.find('=');
+  if (eq == 0 || value.empty()) {
+    return Usage(
+        absl::StrCat("--", flag, " \"", value,
+                     "\": the key must not be empty (want KEY=VALUE)"));
+  }
+  if (eq == std::string::npos) {
+    if (need_value) {
+      return Usage(
+          absl::StrCat("--", flag, " \"", value, "\": want KEY=VALUE"));
+    }
+    return std::make_pair(value, std::string());
+  }
+  return std::make_pair(value.substr(0, eq), value.substr(eq + 1));
 }
 
 absl::Status ParseUser(const std::string& value, warren::v1::ProcessSpec* out) {
@@ -403,30 +412,6 @@ absl::StatusOr<PsOptions> ParsePsArgs(const std::vector<std::string>& args) {
                                 "\": want label=KEY[=VALUE] or state=STATE"));
     }
   }
-  return out;
-}
-
-absl::StatusOr<LogsOptions> ParseLogsArgs(
-    const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> p =
-      ParseFlags({{"tail", 'n', true}, {"follow", 'f', false}}, args, true);
-  if (!p.ok()) return p.status();
-  LogsOptions out;
-  out.help = p->Bool("help");
-  if (out.help) return out;
-  if (absl::Status s = ExpectIds(p->positional, 1); !s.ok()) return s;
-  out.request.set_id(p->positional[0]);
-  out.request.set_follow(p->Bool("follow"));
-  std::string tail = p->Last("tail", "all");
-  int64_t n = 0;
-  if (tail != "all" &&
-      (tail.find_first_not_of("0123456789") != std::string::npos ||
-       !absl::SimpleAtoi(tail, &n))) {
-    return Usage(absl::StrCat("--tail \"", tail,
-                              "\": want a number of lines or \"all\""));
-  }
-  out.request.set_tail(n);
-  out.no_lines = tail != "all" && n == 0;
   return out;
 }
 

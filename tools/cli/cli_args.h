@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -73,7 +74,9 @@ struct CreateOptions {
   warren::v1::ContainerSpec spec;
 };
 
-// `run`: create options plus what happens around start.
+// `run`: create options plus what happens around start. -i/-t are
+// recognised only to explain that the init cannot have a terminal or stdin
+// yet (Unimplemented, with the message to print).
 struct RunOptions {
   CreateOptions create;
   bool rm = false;      // delete the container after it exits
@@ -85,6 +88,12 @@ absl::StatusOr<CreateOptions> ParseCreateArgs(
     const std::vector<std::string>& args);
 // Parses `run [--rm] [-d] [create flags] CMD [ARGS...]`.
 absl::StatusOr<RunOptions> ParseRunArgs(const std::vector<std::string>& args);
+
+// Splits "K=V" for --env/--label (`flag` names it in errors);
+// `need_value` rejects a bare "K". Shared by create/run and exec so both
+// say the same about bad input.
+absl::StatusOr<std::pair<std::string, std::string>> SplitKeyValue(
+    const std::string& flag, const std::string& value, bool need_value);
 
 // Parses "UID[:GID]" (numeric, as the rootfs lives with the daemon) into
 // the process's uid and gid; gid defaults to 0 like docker for unknown uids.
@@ -117,14 +126,7 @@ struct PsOptions {
 };
 absl::StatusOr<PsOptions> ParsePsArgs(const std::vector<std::string>& args);
 
-// `logs [--tail N] [-f] ID`.
-struct LogsOptions {
-  bool help = false;
-  // `--tail 0`: print nothing (the API reads tail 0 as "all lines").
-  bool no_lines = false;
-  warren::v1::LogsRequest request;
-};
-absl::StatusOr<LogsOptions> ParseLogsArgs(const std::vector<std::string>& args);
+// `logs`, `exec` and `attach` are parsed in cli_exec_args.h.
 
 // Commands that take exactly one container id and no flags (start, wait,
 // inspect).

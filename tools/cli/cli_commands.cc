@@ -13,7 +13,9 @@
 #include "google/protobuf/struct.pb.h"
 #include "grpcpp/client_context.h"
 #include "tools/cli/cli_args.h"
+#include "tools/cli/cli_exec_commands.h"
 #include "tools/cli/cli_format.h"
+#include "tools/cli/cli_logs_commands.h"
 #include "tools/cli/cli_network_commands.h"
 #include "tools/cli/cli_resource_commands.h"
 #include "tools/cli/cli_support.h"
@@ -45,15 +47,12 @@ class Runner : public RunnerBase {
   int Rm(const std::vector<std::string>& args);
   int Inspect(const std::vector<std::string>& args);
   int Ps(const std::vector<std::string>& args);
-  int Logs(const std::vector<std::string>& args);
   int Version();
   int Help(const std::vector<std::string>& args);
 
   // Sends CreateRequest{id, spec}; fills `id` (generated if empty).
   grpc::Status DoCreate(std::string* id, const v1::ContainerSpec& spec,
                         v1::Container* out);
-  // Streams log records: stdout records to env_.out, stderr to env_.err.
-  grpc::Status PrintLogs(const v1::LogsRequest& request);
 };
 
 int Runner::Dispatch(const std::vector<std::string>& args) {
@@ -65,7 +64,6 @@ int Runner::Dispatch(const std::vector<std::string>& args) {
   if (command_ == "rm") return Rm(args);
   if (command_ == "inspect") return Inspect(args);
   if (command_ == "ps") return Ps(args);
-  if (command_ == "logs") return Logs(args);
   if (command_ == "version") return Version();
   if (command_ == "help") return Help(args);
   fprintf(env_.err, "warren: unknown command \"%s\" (see 'warren help')\n",
@@ -136,6 +134,16 @@ int Runner::Run(const std::vector<std::string>& args) {
     return kExitOk;
   }
 
+  const v1::ProcessSpec& process = opts->create.spec.process();
+  if (process.tty() || process.open_stdin()) {
+    // Its output comes through the stream, not the log afterwards.
+    int rc =
+        StreamToInit(env_, command_, id, process.tty(), process.open_stdin());
+    if (opts->rm) {
+      if (grpc::Status s = remove(true); !s.ok()) rc = Fail(s, "rm: ");
+    }
+    return rc;
+  }
   v1::WaitResponse waited;
   {
     std::unique_ptr<SignalForwarder> forwarder;
@@ -153,7 +161,9 @@ int Runner::Run(const std::vector<std::string>& args) {
   int rc = ExitStatusOf(waited.status().exit_code());
   v1::LogsRequest logs;
   logs.set_id(id);
-  if (grpc::Status s = PrintLogs(logs); !s.ok()) rc = Fail(s, "logs: ");
+  if (grpc::Status s = PrintLogs(env_, command_, logs); !s.ok()) {
+    rc = Fail(s, "logs: ");
+  }
   if (opts->rm) {
     if (grpc::Status s = remove(false); !s.ok()) rc = Fail(s, "rm: ");
   }
@@ -280,53 +290,6 @@ int Runner::Ps(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-grpc::Status Runner::PrintLogs(const v1::LogsRequest& request) {
-  grpc::ClientContext ctx;
-  if (!request.follow()) SetDeadline(&ctx, env_.timeout);
-  std::unique_ptr<grpc::ClientReaderInterface<v1::LogsResponse>> reader =
-      env_.stub->Logs(&ctx, request);
-  v1::LogsResponse record;
-  FILE* last = nullptr;
-  while (reader->Read(&record)) {
-    if (env_.json) {
-      if (!PrintJson(record, false)) {
-        ctx.TryCancel();
-        break;
-      }
-      continue;
-    }
-    FILE* f = record.stream() == "stderr" ? env_.err : env_.out;
-    // Keep the interleaving when both streams go to one terminal.
-    if (last != nullptr && last != f) fflush(last);
-    last = f;
-    fwrite(record.data().data(), 1, record.data().size(), f);
-    if (record.line_end()) fputc('\n', f);
-  }
-  if (last != nullptr) fflush(last);
-  return reader->Finish();
-}
-
-int Runner::Logs(const std::vector<std::string>& args) {
-  absl::StatusOr<LogsOptions> opts = ParseLogsArgs(args);
-  if (!opts.ok()) return UsageError(opts.status());
-  if (opts->help) return ShowHelp();
-  v1::LogsRequest request = opts->request;
-  // --tail 0 prints nothing, but still reports an unknown container.
-  if (opts->no_lines) request.set_tail(1);
-  if (opts->no_lines) {
-    grpc::ClientContext ctx;
-    SetDeadline(&ctx, env_.timeout);
-    auto reader = env_.stub->Logs(&ctx, request);
-    v1::LogsResponse ignored;
-    while (reader->Read(&ignored)) {
-    }
-    grpc::Status s = reader->Finish();
-    return s.ok() ? kExitOk : Fail(s);
-  }
-  grpc::Status s = PrintLogs(request);
-  return s.ok() ? kExitOk : Fail(s);
-}
-
 int Runner::Version() {
   if (env_.json) {
     google::protobuf::Struct v;
@@ -360,6 +323,8 @@ int RunCommand(const CommandEnv& env, const std::string& command,
                const std::vector<std::string>& args) {
   if (IsResourceCommand(command)) return RunResourceCommand(env, command, args);
   if (command == "network") return RunNetworkCommand(env, args);
+  if (IsExecCommand(command)) return RunExecCommand(env, command, args);
+  if (command == "logs") return RunLogsCommand(env, args);
   Runner runner(env, command);
   int rc = runner.Dispatch(args);
   fflush(env.out);

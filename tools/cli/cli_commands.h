@@ -15,6 +15,8 @@
 
 namespace warren::cli {
 
+class Terminal;  // tools/cli/cli_terminal.h
+
 // Process exit statuses besides a container's own exit code.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
@@ -31,15 +33,25 @@ struct CommandEnv {
   FILE* err = stderr;
   // Deadline of unary calls (Wait has none).
   absl::Duration timeout = absl::Seconds(30);
-  // Forward SIGINT/SIGTERM/SIGHUP to the container during `run` (the caller
-  // must have blocked them with BlockForwardedSignals first).
+  // Forward SIGINT/SIGTERM/SIGHUP to the container during `run`, `attach`
+  // and to the process during `exec`, and follow SIGWINCH for `exec -t`
+  // (the caller must have blocked them with BlockStreamSignals first).
   bool forward_signals = false;
+  // What `exec -i` forwards as the process's stdin.
+  int stdin_fd = 0;
+  // The terminal `exec -t` uses for raw mode and window sizes; null: the
+  // real one on stdin_fd and standard output.
+  Terminal* terminal = nullptr;
+  // How long `logs -f` keeps trying to reconnect after losing warrend
+  // (UNAVAILABLE mid-stream, e.g. a daemon restart).
+  absl::Duration logs_reconnect = absl::Seconds(30);
 };
 
 // Runs `command` with its `args` (everything after the command name) and
 // returns the process exit status: 0, kExitError after a failed call,
-// kExitUsage after bad arguments, or the container's exit code for `wait`
-// and `run`. Errors go to env.err as one "warren: CMD: ..." line.
+// kExitUsage after bad arguments, or the process's exit code for `wait`,
+// `run`, `exec` and `attach`. Errors go to env.err as one "warren: CMD: ..."
+// line.
 int RunCommand(const CommandEnv& env, const std::string& command,
                const std::vector<std::string>& args);
 

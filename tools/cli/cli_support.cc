@@ -15,6 +15,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "tools/cli/cli_format.h"
 
 namespace warren::cli {
@@ -82,9 +85,13 @@ std::string DescribeRpcError(const grpc::Status& status,
   return FormatRpcError(status);
 }
 
-void BlockForwardedSignals() {
-  sigset_t set = ForwardedSignals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+std::shared_ptr<grpc::Channel> NewDaemonChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
 }
 
 std::string GenerateId() {

@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "proto/warren/v1/service.grpc.pb.h"
 
@@ -20,18 +22,19 @@ namespace warren::cli {
 std::string DescribeRpcError(const grpc::Status& status,
                              const std::string& socket);
 
-// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread
-// created after it, so only a SignalForwarder receives them. Call before the
-// gRPC channel exists.
-void BlockForwardedSignals();
+// The channel to warrend at `target` ("unix:///run/warren/warren.sock"):
+// no limit on received messages (a sync Exec answer alone may carry 16 MiB
+// per stream), and a short reconnect backoff so `logs -f` resumes soon
+// after warrend restarts (gRPC's default backs off up to two minutes).
+std::shared_ptr<grpc::Channel> NewDaemonChannel(const std::string& target);
 
 // A fresh container id: 12 hex digits from /dev/urandom.
 std::string GenerateId();
 
 // While alive, forwards SIGINT/SIGTERM/SIGHUP (blocked with
-// BlockForwardedSignals) to container `id` with Kill, so Ctrl-C during
-// `run` stops the container (and --rm still cleans up) instead of leaving
-// it behind. Errors go to `err` as "warren: run: forwarding SIG: ...".
+// BlockStreamSignals, cli_signal_watcher.h) to container `id` with Kill, so
+// Ctrl-C during `run` stops the container (and --rm still cleans up) instead of
+// leaving it behind. Errors go to `err` as "warren: run: forwarding SIG: ...".
 class SignalForwarder {
  public:
   SignalForwarder(warren::v1::ContainerService::StubInterface* stub,

@@ -76,7 +76,10 @@ const std::map<std::string, std::string>& Usages() {
            "killed by\nsignal N); Ctrl-C is forwarded to the container.\n\n"
            "Flags:\n"
            "  --rm                remove the container after it exits\n"
-           "  -d, --detach        print the id after starting and return\n",
+           "  -d, --detach        print the id after starting and return\n"
+           "  -i, --interactive   keep the init's stdin open and send ours to it\n"
+           "  -t, --tty           give the init a terminal (raw mode here, "
+           "size follows)\n",
            kCreateFlags, kResourceFlags)},
       {"start",
        "Usage: warren start ID\n\nStarts a created container. Prints its "
@@ -109,13 +112,54 @@ const std::map<std::string, std::string>& Usages() {
        "  -f, --filter F      label=KEY[=VALUE] or state=created|running|"
        "paused|stopped\n"},
       {"logs",
-       "Usage: warren logs [--tail N] ID\n\n"
+       "Usage: warren logs [-f] [--tail N] [--since TIME] ID\n\n"
        "Prints the container's output: its stdout to stdout, its stderr to "
        "stderr.\n\n"
        "Flags:\n"
-       "  -n, --tail N        only the last N lines (default: all)\n"
-       "  -f, --follow        keep printing new output (not yet supported by "
-       "warrend)\n"},
+       "  -f, --follow        keep printing new output until the container "
+       "stops;\n"
+       "                      if warrend restarts, reconnect (for up to "
+       "30s) and\n"
+       "                      resume after the last line printed\n"
+       "  -n, --tail N        only the last N lines (default: all; with -f, "
+       "0 means\n"
+       "                      only new output)\n"
+       "  --since TIME        only lines written at or after TIME: RFC 3339\n"
+       "                      (2024-01-02T15:04:05Z), Unix seconds, or a "
+       "duration\n"
+       "                      ago (10m, 1h30m)\n"},
+      {"exec",
+       "Usage: warren exec [-i] [-t] [-e K=V]... [-w DIR] [-u UID[:GID]] "
+       "[-d] ID CMD\n"
+       "                   [ARGS...]\n\n"
+       "Runs CMD in the running container ID and streams its output; exits "
+       "with its\nexit code (128+N if killed by signal N). Ctrl-C kills "
+       "the process (with -it\nit is a key for the process's terminal "
+       "instead).\n\n"
+       "Flags:\n"
+       "  -i, --interactive   forward stdin to the process (EOF closes "
+       "its stdin)\n"
+       "  -t, --tty           give the process a terminal; with -i the "
+       "local one is\n"
+       "                      raw and its size follows the window\n"
+       "  -e, --env K=V       environment variable (repeatable; adds to "
+       "the\n"
+       "                      container's)\n"
+       "  -w, --workdir DIR   absolute working directory (default: the "
+       "container's)\n"
+       "  -u, --user UID[:GID]  numeric user and group (default: the "
+       "container's)\n"
+       "  -d, --detach        print the exec id and return\n"},
+      {"attach",
+       "Usage: warren attach [--sig-proxy=false] ID\n\n"
+       "Prints the output of the container's init from now on (`logs` has "
+       "the\nhistory) until it exits, and exits with its exit code. No "
+       "stdin: the init\nhas none yet.\n\n"
+       "Ctrl-C is sent to the init, as docker does; as PID 1 it ignores "
+       "SIGINT\nunless it handles it.\n\n"
+       "Flags:\n"
+       "  --sig-proxy=false   Ctrl-C detaches instead (the container keeps "
+       "running)\n"},
       {"stats",
        "Usage: warren stats ID...\n\n"
        "Shows the resource usage of containers: CPU time, memory usage "
@@ -205,7 +249,9 @@ std::string MainUsage() {
          "  rm        remove containers\n"
          "  ps        list containers\n"
          "  inspect   show one container\n"
-         "  logs      print a container's output\n"
+         "  exec      run a command in a running container\n"
+         "  attach    follow a container's output until it exits\n"
+         "  logs      print (-f: follow) a container's output\n"
          "  stats     show containers' resource usage\n"
          "  pause     freeze containers\n"
          "  resume    thaw paused containers (alias: unpause)\n"

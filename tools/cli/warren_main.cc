@@ -16,6 +16,7 @@
 #include "proto/warren/v1/service.grpc.pb.h"
 #include "tools/cli/cli_args.h"
 #include "tools/cli/cli_commands.h"
+#include "tools/cli/cli_signal_watcher.h"
 #include "tools/cli/cli_support.h"
 #include "tools/cli/cli_usage.h"
 
@@ -50,14 +51,13 @@ int Main(int argc, char** argv) {
     return global->help ? kExitOk : kExitUsage;
   }
   // Before the channel starts threads, so they inherit the mask and the
-  // forwarder thread is the only one that sees these signals.
-  if (global->command == "run") BlockForwardedSignals();
+  // forwarder (run) or watcher (exec, attach) thread is the only one that
+  // sees these signals.
+  bool handle_signals = CommandBlocksSignals(global->command);
+  if (handle_signals) BlockStreamSignals();
 
   std::string target = TargetOf(global->socket);
-  grpc::ChannelArguments channel_args;
-  channel_args.SetMaxReceiveMessageSize(64 << 20);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      target, grpc::InsecureChannelCredentials(), channel_args);
+  std::shared_ptr<grpc::Channel> channel = NewDaemonChannel(target);
   std::unique_ptr<warren::v1::ContainerService::Stub> stub =
       warren::v1::ContainerService::NewStub(channel);
 
@@ -65,7 +65,7 @@ int Main(int argc, char** argv) {
   env.stub = stub.get();
   env.socket = target;
   env.json = global->json;
-  env.forward_signals = global->command == "run";
+  env.forward_signals = handle_signals;
   return RunCommand(env, global->command, global->args);
 }
 

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/cli/cli_exec_args.h"  // ParseLogsArgs
 
 namespace warren::cli {
 namespace {

@@ -1,7 +1,9 @@
 // Tests that `warren run` forwards Ctrl-C (SIGINT) to the container while it
-// waits, so the container stops and --rm still cleans up. A separate binary:
-// the forwarded signals are blocked before main, as warren_main does before
-// any gRPC thread exists.
+// waits, so the container stops and --rm still cleans up; that `exec` kills
+// its process on Ctrl-C and follows SIGWINCH; and that `attach` forwards
+// Ctrl-C to the init or (--sig-proxy=false) detaches. A separate binary: the
+// signals are blocked before main, as warren_main does before any gRPC
+// thread exists.
 #include <signal.h>
 #include <unistd.h>
 
@@ -16,7 +18,10 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/tools/cli/command_test_harness.h"
+#include "tests/tools/cli/fake_exec_service.h"
 #include "tools/cli/cli_commands.h"
+#include "tools/cli/cli_signal_watcher.h"
 #include "tools/cli/cli_support.h"
 
 namespace warren::cli {
@@ -25,7 +30,7 @@ namespace {
 using ::testing::ElementsAre;
 
 const bool kSignalsBlocked = [] {
-  BlockForwardedSignals();
+  BlockStreamSignals();
   return true;
 }();
 
@@ -114,6 +119,84 @@ TEST(SignalForwardingTest, CtrlCKillsTheContainerAndRmStillRuns) {
   EXPECT_THAT(service.Calls(), ElementsAre("Create", "Start", "Wait",
                                            "Kill c SIGINT", "Logs", "Delete"));
   server->Shutdown();
+}
+
+class StreamSignalTest : public InProcessCommandTest<FakeExecService> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(kSignalsBlocked);
+    InProcessCommandTest::SetUp();
+    env_.forward_signals = true;
+    env_.terminal = &terminal_;
+    env_.stdin_fd = -1;
+  }
+  // Sends `sig` to the process after `delay`.
+  static std::thread SignalLater(int sig, int delay_ms = 300) {
+    return std::thread([sig, delay_ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      kill(getpid(), sig);
+    });
+  }
+  void ExitLikeSigint() {
+    service_.exit_on_kill = true;
+    service_.exit.set_exit_code(128 + SIGINT);
+    service_.exit.set_signal("SIGINT");
+  }
+
+  FakeTerminal terminal_;
+};
+
+TEST_F(StreamSignalTest, ExecCtrlCKillsTheProcess) {
+  ExitLikeSigint();
+  std::thread ctrl_c = SignalLater(SIGINT);
+  int rc = Run("exec", {"c", "sleep", "100"});
+  ctrl_c.join();
+  EXPECT_EQ(rc, 130);
+  EXPECT_THAT(service_.Calls(),
+              ElementsAre("Exec c", "Stream c", "Kill c/e1 SIGINT"));
+}
+
+TEST_F(StreamSignalTest, ExecTtyFollowsWindowChanges) {
+  terminal_.output_tty = true;
+  terminal_.SetSize(24, 80);
+  service_.resizes_before_exit = 2;
+  std::thread winch([this] {
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(service_.mu);
+        if (service_.resizes >= 1) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    terminal_.SetSize(30, 100);
+    kill(getpid(), SIGWINCH);
+  });
+  int rc = Run("exec", {"-t", "c", "top"});
+  winch.join();
+  EXPECT_EQ(rc, 0);
+  EXPECT_THAT(
+      service_.Messages(),
+      ElementsAre("target c/e1 from_start", "resize 24x80", "resize 30x100"));
+  EXPECT_THAT(service_.Calls(), ElementsAre("Exec c", "Stream c"));
+}
+
+TEST_F(StreamSignalTest, AttachForwardsCtrlCToTheInit) {
+  ExitLikeSigint();
+  std::thread ctrl_c = SignalLater(SIGINT);
+  int rc = Run("attach", {"c"});
+  ctrl_c.join();
+  EXPECT_EQ(rc, 130);
+  EXPECT_THAT(service_.Calls(), ElementsAre("Stream c", "Kill c/ SIGINT"));
+}
+
+TEST_F(StreamSignalTest, AttachWithoutSigProxyDetachesOnCtrlC) {
+  service_.exit_on_kill = true;  // the fake never exits by itself
+  std::thread ctrl_c = SignalLater(SIGINT);
+  int rc = Run("attach", {"--sig-proxy=false", "c"});
+  ctrl_c.join();
+  EXPECT_EQ(rc, 130);
+  EXPECT_THAT(service_.Calls(), ElementsAre("Stream c"));
+  EXPECT_EQ(err_.text(), "");
 }
 
 }  // namespace
