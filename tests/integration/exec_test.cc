@@ -132,6 +132,19 @@ TEST_F(ExecTest, SyncSeparatesStreamsAndReturnsTheExitCode) {
   EXPECT_EQ(waited.status().exit_code(), 7);
 }
 
+TEST_F(ExecTest, LogOutputAlsoGoesToTheContainerLog) {
+  v1::ExecRequest logged = Req({"sh", "-c", "echo into-the-log"});
+  logged.set_sync(true);
+  logged.set_log_output(true);
+  v1::ExecResponse r;
+  ASSERT_TRUE(ExecCall(logged, &r).ok());
+  EXPECT_EQ(r.stdout(), "into-the-log\n");
+  SyncOrDie({"sh", "-c", "echo not-in-the-log"});
+  auto [out, err] = Logs("box");
+  EXPECT_THAT(out, HasSubstr("into-the-log\n"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("not-in-the-log")));
+}
+
 TEST_F(ExecTest, JoinsTheContainersNamespacesCgroupAndHardening) {
   v1::ExecResponse r = SyncOrDie(
       {"sh", "-c",
