@@ -409,6 +409,25 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
   if (!record.network().network().empty()) {
     (void)networks_->Release(id, record.network().network());
   }
+  {
+    // Execs that ended with the container: journal them before their
+    // records go (ReportExecExit skips busy containers, so do it here).
+    std::set<std::string> execs;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = running_execs_.find(id);
+      if (it != running_execs_.end()) execs = std::move(it->second);
+      running_execs_.erase(id);
+    }
+    for (const std::string& exec_id : execs) {
+      v1::ExitStatus exit;
+      if (!ReadProto(layout.ExecExitPath(exec_id), &exit).ok()) continue;
+      v1::Event e = ContainerEvent(id, kEventExecExited);
+      e.set_exec_id(exec_id);
+      *e.mutable_exit() = exit;
+      Emit({e});
+    }
+  }
   RemoveFiles(layout);
   absl::MutexLock lock(&mu_);
   containers_.erase(id);

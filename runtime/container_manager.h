@@ -119,6 +119,9 @@ class ContainerManager {
                          const std::string& data, bool close);
   absl::Status ResizeExec(const std::string& id, const std::string& exec_id,
                           uint32_t rows, uint32_t cols);
+  // The process spec of the init (exec_id "") or of an exec.
+  absl::StatusOr<v1::ProcessSpec> ProcessSpecOf(const std::string& id,
+                                                const std::string& exec_id);
   // The log holding a process's output (the container's for exec_id "").
   absl::StatusOr<std::string> OutputLogPath(const std::string& id,
                                             const std::string& exec_id);
@@ -167,6 +170,10 @@ class ContainerManager {
   // The layout of an existing exec of container `id`; NOT_FOUND otherwise.
   absl::StatusOr<StoreLayout> FindExec(const std::string& id,
                                        const std::string& exec_id);
+  // OK while waiting for the exec's exit still makes sense; NOT_FOUND once
+  // the container is gone, FAILED_PRECONDITION once it stopped without it.
+  absl::Status ExecStillPending(const std::string& id,
+                                const std::string& exec_id);
   // Journals "exec_exited" once per exec, when its exit record appears
   // (polled by the exec watcher thread; recovered execs included).
   void WatchExecs();

@@ -85,13 +85,11 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
     if (absl::Status s = WriteProtoAtomic(spec_path, spec->process); !s.ok()) {
       return s;
     }
-    running_execs_[id].insert(result.exec_id);
   }
   absl::StatusOr<pid_t> pid =
       monitors_->Exec(layout, result.exec_id, *spec, options.log_output);
   if (!pid.ok()) {
     absl::MutexLock lock(&mu_);
-    running_execs_[id].erase(result.exec_id);
     (void)RemoveTree(spec_path);
     if (absl::IsUnavailable(pid.status())) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -101,12 +99,20 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
   }
   result.pid = *pid;
   Emit({ExecEvent(id, result.exec_id, kEventExecStarted)});
+  {
+    // Only now, so "exec_exited" can never come before "exec_started".
+    absl::MutexLock lock(&mu_);
+    running_execs_[id].insert(result.exec_id);
+  }
   if (!options.sync) return result;
 
   absl::Time deadline = absl::Now() + options.timeout;
   std::string exit_path = layout.ExecExitPath(result.exec_id);
   absl::Duration pause = absl::Milliseconds(1);
   while (!Exists(exit_path)) {
+    if (absl::Status s = ExecStillPending(id, result.exec_id); !s.ok()) {
+      return s;
+    }
     if (cancelled && cancelled()) {
       (void)monitors_->KillExec(layout, result.exec_id, SIGKILL);
       return absl::CancelledError("exec cancelled; the process was killed");
@@ -143,6 +149,7 @@ absl::StatusOr<v1::ExitStatus> ContainerManager::WaitExec(
   std::string exit_path = layout->ExecExitPath(exec_id);
   absl::Duration pause = absl::Milliseconds(1);
   while (!Exists(exit_path)) {
+    if (absl::Status s = ExecStillPending(id, exec_id); !s.ok()) return s;
     if (cancelled && cancelled()) {
       return absl::CancelledError(
           absl::StrCat("wait for exec \"", exec_id, "\" cancelled"));
@@ -153,6 +160,27 @@ absl::StatusOr<v1::ExitStatus> ContainerManager::WaitExec(
   v1::ExitStatus exit;
   if (absl::Status s = ReadProto(exit_path, &exit); !s.ok()) return s;
   return exit;
+}
+
+absl::Status ContainerManager::ExecStillPending(const std::string& id,
+                                                const std::string& exec_id) {
+  v1::ContainerState state;
+  StoreLayout layout = LayoutFor(id);
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();  // deleted meanwhile
+    state = (*e)->record.state();
+  }
+  if (state != v1::STOPPED) return absl::OkStatus();
+  // The monitor writes every exec's exit before it leaves; give a last
+  // write a moment, then there is nothing more to wait for.
+  for (int i = 0; i < 20; ++i) {
+    if (Exists(layout.ExecExitPath(exec_id))) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "exec \"", exec_id, "\" ended with its container, its exit unrecorded"));
 }
 
 absl::Status ContainerManager::KillExec(const std::string& id,
@@ -202,6 +230,24 @@ absl::Status ContainerManager::ResizeExec(const std::string& id,
     return absl::FailedPreconditionError("the process has exited");
   }
   return s;
+}
+
+absl::StatusOr<v1::ProcessSpec> ContainerManager::ProcessSpecOf(
+    const std::string& id, const std::string& exec_id) {
+  if (exec_id.empty()) {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (!e.ok()) return e.status();
+    return (*e)->record.spec().process();
+  }
+  absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
+  if (!layout.ok()) return layout.status();
+  v1::ProcessSpec spec;
+  if (absl::Status s = ReadProto(layout->ExecSpecPath(exec_id), &spec);
+      !s.ok()) {
+    return s;
+  }
+  return spec;
 }
 
 absl::StatusOr<std::string> ContainerManager::OutputLogPath(

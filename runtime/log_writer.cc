@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "absl/strings/str_cat.h"
+
 namespace warren::runtime {
 
 LogWriter::LogWriter(std::string path, uint64_t max_bytes, int fd)
@@ -26,21 +28,21 @@ absl::Status LogWriter::Open() {
   return absl::OkStatus();
 }
 
-LogLineSplitter& LogWriter::SplitterFor(absl::string_view stream) {
-  auto it = splitters_.find(stream);
+LogLineSplitter& LogWriter::SplitterFor(absl::string_view stream,
+                                        absl::string_view source) {
+  std::string key = absl::StrCat(source, "/", stream);
+  auto it = splitters_.find(key);
   if (it == splitters_.end()) {
-    it = splitters_
-             .emplace(std::string(stream),
-                      LogLineSplitter(std::string(stream), &clock_))
+    it = splitters_.emplace(key, LogLineSplitter(std::string(stream), &clock_))
              .first;
   }
   return it->second;
 }
 
 void LogWriter::Write(absl::string_view stream, absl::string_view data,
-                      absl::Time now) {
+                      absl::Time now, absl::string_view source) {
   std::string records;
-  SplitterFor(stream).Add(data, now, &records);
+  SplitterFor(stream, source).Add(data, now, &records);
   Append(records);
 }
 
@@ -51,10 +53,18 @@ void LogWriter::Flush(absl::Time now) {
 }
 
 void LogWriter::Rotate() {
+  // Whatever fails, the file counts as fresh afterwards, so Append always
+  // moves on (a failed rotation only makes this file longer).
   std::string old = path_ + ".1";
-  if (rename(path_.c_str(), old.c_str()) != 0) return;  // keep appending
+  if (rename(path_.c_str(), old.c_str()) != 0) {
+    size_ = 0;
+    return;
+  }
   int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return;
+  if (fd < 0) {
+    size_ = 0;
+    return;
+  }
   close(fd_);
   fd_ = fd;
   size_ = 0;

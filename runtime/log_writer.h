@@ -38,13 +38,17 @@ class LogWriter {
 
   absl::Status Open();
   // Appends `data` of `stream` ("stdout"/"stderr"), split into records.
-  void Write(absl::string_view stream, absl::string_view data, absl::Time now);
+  // `source` keeps the partial lines of different processes writing to the
+  // same log (the init, execs with log_output) apart.
+  void Write(absl::string_view stream, absl::string_view data, absl::Time now,
+             absl::string_view source = "");
   // Writes pending partial lines (the process's output ended).
   void Flush(absl::Time now);
   const std::string& path() const { return path_; }
 
  private:
-  LogLineSplitter& SplitterFor(absl::string_view stream);
+  LogLineSplitter& SplitterFor(absl::string_view stream,
+                               absl::string_view source);
   void Append(const std::string& records);
   void WriteAll(absl::string_view data);
   void Rotate();

@@ -107,6 +107,11 @@ grpc::Status ContainerService::Stream(
   }
   absl::StatusOr<std::string> log = manager_->OutputLogPath(id, exec_id);
   if (!log.ok()) return ToGrpcStatus(log.status());
+  absl::StatusOr<v1::ProcessSpec> process =
+      manager_->ProcessSpecOf(id, exec_id);
+  if (!process.ok()) return ToGrpcStatus(process.status());
+  const bool has_stdin = process->open_stdin();
+  const bool has_tty = process->tty();
   absl::Time since = target.from_start() ? absl::InfinitePast() : absl::Now();
 
   StreamError error;
@@ -123,6 +128,11 @@ grpc::Status ContainerService::Stream(
       switch (msg.msg_case()) {
         case v1::StreamRequest::kStdin:
         case v1::StreamRequest::kCloseStdin:
+          if (!has_stdin) {
+            s = absl::FailedPreconditionError(
+                "stdin: the process was started without open_stdin");
+            break;
+          }
           // The monitor takes bounded chunks; a full buffer means the
           // process is not reading: wait rather than buffer here.
           for (size_t off = 0;
@@ -141,19 +151,26 @@ grpc::Status ContainerService::Stream(
           }
           break;
         case v1::StreamRequest::kResize:
-          s = manager_->ResizeExec(id, exec_id, msg.resize().rows(),
-                                   msg.resize().cols());
+          s = has_tty ? manager_->ResizeExec(id, exec_id, msg.resize().rows(),
+                                             msg.resize().cols())
+                      : absl::FailedPreconditionError(
+                            "resize: the process has no terminal");
           break;
         default:
           s = absl::InvalidArgumentError(
               "target: only the first message names the target");
       }
       if (!s.ok()) {
-        // Input for a process that has just exited is moot, not an error:
-        // its exit status is what the client gets.
-        absl::StatusOr<absl::optional<v1::ExitStatus>> e =
-            manager_->ProcessExit(id, exec_id);
-        if (e.ok() && e->has_value()) continue;
+        // A process that has stdin (or a terminal) but refuses input now is
+        // exiting: the input is moot, and its exit status is what the
+        // client gets. Everything else ends the stream with the error.
+        bool moot = (has_stdin || has_tty) &&
+                    (absl::IsFailedPrecondition(s) || absl::IsNotFound(s)) &&
+                    msg.msg_case() != v1::StreamRequest::kTarget;
+        bool wrong_kind =
+            (msg.msg_case() == v1::StreamRequest::kResize && !has_tty) ||
+            (msg.msg_case() != v1::StreamRequest::kResize && !has_stdin);
+        if (moot && !wrong_kind) continue;
         error.Set(s);
         return;
       }

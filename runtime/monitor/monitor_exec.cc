@@ -142,10 +142,11 @@ absl::Status MonitorLoop::HandleResize(const MonitorRequest::Resize& request) {
 absl::Status MonitorLoop::HandleKillExec(
     const MonitorRequest::KillExec& request) {
   auto it = execs_.find(request.exec_id());
-  if (it == execs_.end() || it->second->exited) {
+  if (it == execs_.end()) {
     return absl::FailedPreconditionError(
         absl::StrCat("exec \"", request.exec_id(), "\" is not running"));
   }
+  if (it->second->exited) return absl::OkStatus();  // its output is draining
   if (kill(it->second->child.pid, request.signal()) != 0 && errno != ESRCH) {
     return absl::ErrnoToStatus(errno, "kill exec");
   }
@@ -155,9 +156,11 @@ absl::Status MonitorLoop::HandleKillExec(
 void MonitorLoop::PollExecs(std::vector<pollfd>* pfds) {
   for (auto& [id, exec] : execs_) {
     const ExecChild& c = exec->child;
-    pfds->push_back({c.stdout_fd, POLLIN, 0});
-    pfds->push_back({c.stderr_fd, POLLIN, 0});
     bool pending = !exec->stdin_pending.empty() && c.stdin_fd >= 0;
+    // Input waiting for a terminal: wake when the master can take it.
+    short tty_out = pending && c.stdin_fd == c.pty_fd ? POLLOUT : 0;
+    pfds->push_back({c.stdout_fd, static_cast<short>(POLLIN | tty_out), 0});
+    pfds->push_back({c.stderr_fd, POLLIN, 0});
     // A pty's master is polled for output already.
     pfds->push_back(
         {pending && c.stdin_fd != c.pty_fd ? c.stdin_fd : -1, POLLOUT, 0});
@@ -196,13 +199,14 @@ void MonitorLoop::OnExecOutput(Exec* exec, int* fd, absl::string_view stream) {
   absl::string_view data(buf, static_cast<size_t>(n));
   absl::Time now = absl::Now();
   exec->log->Write(stream, data, now);
-  if (exec->log_output) log_.Write(stream, data, now);
+  if (exec->log_output) log_.Write(stream, data, now, exec->id);
 }
 
 bool MonitorLoop::OnExecExit(pid_t pid, int wstatus) {
   for (auto& [id, exec] : execs_) {
-    if (exec->child.pid != pid) continue;
+    if (exec->child.pid != pid || exec->exited) continue;  // pids get reused
     exec->exited = true;
+    exec->drain_deadline = absl::Now() + absl::Milliseconds(500);
     if (WIFEXITED(wstatus)) {
       exec->exit.set_exit_code(WEXITSTATUS(wstatus));
     } else if (WIFSIGNALED(wstatus)) {
@@ -221,7 +225,10 @@ void MonitorLoop::FinishExecs(bool force) {
   for (auto it = execs_.begin(); it != execs_.end();) {
     Exec* exec = it->second.get();
     bool drained = exec->child.stdout_fd < 0 && exec->child.stderr_fd < 0;
-    if (!force && !(exec->exited && drained)) {
+    // Output held open by a process it started in the background is not
+    // waited for long, as with the init (kDrainTimeoutMs).
+    bool drain_over = exec->exited && absl::Now() >= exec->drain_deadline;
+    if (!force && !(exec->exited && (drained || drain_over))) {
       ++it;
       continue;
     }

@@ -45,7 +45,12 @@ absl::Status MonitorLoop::Run() {
     std::vector<pollfd> pfds;
     pfds.push_back({fds_.signal_fd, POLLIN, 0});
     pfds.push_back({fds_.listen_fd, POLLIN, 0});
-    pfds.push_back({fds_.stdout_fd, POLLIN, 0});
+    // Input waiting for the init's terminal: wake when the master takes it.
+    short tty_out = !init_stdin_pending_.empty() && fds_.stdin_fd >= 0 &&
+                            fds_.stdin_fd == fds_.pty_fd
+                        ? POLLOUT
+                        : 0;
+    pfds.push_back({fds_.stdout_fd, static_cast<short>(POLLIN | tty_out), 0});
     pfds.push_back({fds_.stderr_fd, POLLIN, 0});
     for (int c : conns_) pfds.push_back({c, POLLIN, 0});
     // The init's stdin pipe, while something waits to be written.
@@ -71,7 +76,7 @@ absl::Status MonitorLoop::Run() {
       int c = accept4(fds_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
       if (c >= 0) conns_.push_back(c);
     }
-    if (pfds[2].revents) OnOutput(&fds_.stdout_fd, "stdout");
+    if (pfds[2].revents & ~POLLOUT) OnOutput(&fds_.stdout_fd, "stdout");
     if (pfds[3].revents) OnOutput(&fds_.stderr_fd, "stderr");
     for (size_t i = 4; i + 1 < first_exec; ++i) {
       if (pfds[i].revents) OnRequest(pfds[i].fd);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "proto/warren/v1/container.pb.h"
 #include "runtime/container_cgroup.h"
 #include "runtime/log_writer.h"
@@ -63,6 +64,7 @@ class MonitorLoop {
     std::unique_ptr<LogWriter> log;
     bool log_output = false;  // also into the container log
     bool exited = false;
+    absl::Time drain_deadline = absl::InfiniteFuture();  // set when reaped
     v1::ExitStatus exit;
     std::string stdin_pending;  // bounded by kMaxStdinPending
     bool close_stdin = false;   // once stdin_pending is written

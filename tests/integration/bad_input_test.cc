@@ -80,19 +80,11 @@ TEST_F(BadInputTest, MissingOrMalformedFieldsNameTheField) {
   ExpectNothingLeft();
 }
 
-TEST_F(BadInputTest, NotYetSupportedFeaturesSayUnimplemented) {
+TEST_F(BadInputTest, UserNamespaceNeedsItsMaps) {
   v1::ContainerSpec spec = Spec({"true"});
-  spec.mutable_process()->set_tty(true);
-  grpc::Status s = Create("later", spec);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(s.error_message(), HasSubstr("spec.process.tty"));
-  ExpectNothingLeft();
-
-  // A new user namespace works, but needs its id maps.
-  spec.mutable_process()->set_tty(false);
   spec.mutable_namespaces()->mutable_user()->set_mode(
       v1::NamespaceSpec::MODE_NEW);
-  s = Create("nomaps", spec);
+  grpc::Status s = Create("nomaps", spec);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("spec.uid_mappings"));
   ExpectNothingLeft();

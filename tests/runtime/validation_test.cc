@@ -1,6 +1,5 @@
 // Pure checks of container ids, signals, rlimits and specs: each bad input
-// gets INVALID_ARGUMENT naming the field, and not-yet-supported features
-// get UNIMPLEMENTED.
+// gets INVALID_ARGUMENT naming the field.
 #include <sys/resource.h>
 
 #include <csignal>
@@ -353,14 +352,7 @@ INSTANTIATE_TEST_SUITE_P(All, SpecValidationBadTest,
                                            p->set_protocol("sctp");
                                          },
                                          absl::StatusCode::kInvalidArgument,
-                                         "spec.network.ports[0].protocol"},
-                                     BadSpec{"tty_later",
-                                             [](v1::ContainerSpec* s) {
-                                               s->mutable_process()->set_tty(
-                                                   true);
-                                             },
-                                             absl::StatusCode::kUnimplemented,
-                                             "spec.process.tty"}),
+                                         "spec.network.ports[0].protocol"}),
                          [](const ::testing::TestParamInfo<BadSpec>& info) {
                            return std::string(info.param.name);
                          });
