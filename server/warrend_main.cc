@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -34,6 +35,7 @@
 #include "runtime/process_monitor_control.h"
 #include "server/container_service.h"
 #include "server/log.h"
+#include "server/remote_access.h"
 
 ABSL_FLAG(std::string, socket, "/run/warren/warren.sock",
           "Unix socket to serve on (created with mode 0600).");
@@ -53,6 +55,22 @@ ABSL_FLAG(std::string, default_subnet, "10.88.0.0/16",
 ABSL_FLAG(std::string, nft_table, "warren",
           "nftables table (family ip) holding warren's NAT and port rules; "
           "replaced as a whole, so give each warrend on a host its own.");
+// --listen is taken out of argv before absl parses it (TakeListenFlags), so
+// it can be repeated; this definition documents it in --help.
+ABSL_FLAG(std::vector<std::string>, listen, {},
+          "HOST:PORT of a TCP listener (repeatable) serving the same "
+          "services as the socket, always with mutual TLS: needs --tls_cert, "
+          "--tls_key, --client_ca and --policy.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of the TCP listeners (re-read on SIGHUP).");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of --tls_cert (re-read on SIGHUP).");
+ABSL_FLAG(std::string, client_ca, "",
+          "PEM CA certificates a TCP client's certificate must chain to "
+          "(re-read on SIGHUP).");
+ABSL_FLAG(std::string, policy, "",
+          "warren.v1.AccessPolicy in text format: identity -> tenant and "
+          "role of TCP clients (re-read on SIGHUP).");
 
 namespace warren::server {
 namespace {
@@ -74,12 +92,15 @@ std::string DirOf(const std::string& path) {
 
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage("warren container daemon");
+  std::vector<std::string> listen = TakeListenFlags(&argc, argv);
   absl::ParseCommandLine(argc, argv);
-  // Block the shutdown signals in every thread; one thread sigwaits them.
+  // Block the shutdown and reload signals in every thread; one thread
+  // sigwaits them.
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -95,6 +116,21 @@ int Main(int argc, char** argv) {
   runtime::RuntimeOptions options;
   options.state_dir = absl::GetFlag(FLAGS_state_dir);
   options.run_dir = absl::GetFlag(FLAGS_run_dir);
+  // TCP listeners, TLS files and policy are checked before anything else is
+  // touched, so a mistake there costs nothing but a one-line error.
+  RemoteOptions remote_options;
+  remote_options.listen = std::move(listen);
+  remote_options.tls.cert_path = absl::GetFlag(FLAGS_tls_cert);
+  remote_options.tls.key_path = absl::GetFlag(FLAGS_tls_key);
+  remote_options.tls.ca_path = absl::GetFlag(FLAGS_client_ca);
+  remote_options.policy_path = absl::GetFlag(FLAGS_policy);
+  remote_options.stage_dir = options.run_dir + "/tls";
+  absl::StatusOr<std::unique_ptr<RemoteAccess>> remote =
+      RemoteAccess::Create(std::move(remote_options));
+  if (!remote.ok()) {
+    Log(absl::StrCat("cannot start: ", remote.status().message()));
+    return 1;
+  }
   absl::StatusOr<runtime::CgroupSystem> cgroups =
       runtime::CgroupSystem::Detect();
   if (!cgroups.ok()) {
@@ -158,6 +194,7 @@ int Main(int argc, char** argv) {
   builder.AddListeningPort("unix://" + socket_path,
                            grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
+  builder.experimental().SetInterceptorCreators((*remote)->Interceptors());
   mode_t old_umask = umask(0177);  // the socket is born 0600
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   umask(old_umask);
@@ -167,17 +204,29 @@ int Main(int argc, char** argv) {
   }
   chmod(socket_path.c_str(), 0600);
   Log(absl::StrCat("serving on unix://", socket_path));
+  // The TCP listeners are a server of their own: other limits, TLS
+  // credentials and the authorization hook, the same service object.
+  absl::StatusOr<std::unique_ptr<grpc::Server>> tcp_server =
+      (*remote)->StartTcpServer({&service});
+  if (!tcp_server.ok()) {
+    Log(absl::StrCat("cannot start: ", tcp_server.status().message()));
+    server->Shutdown(std::chrono::system_clock::now());
+    unlink(socket_path.c_str());
+    return 1;
+  }
 
   std::thread stopper([&] {
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) (*remote)->Reload();
     Log(absl::StrCat("signal ", sig,
                      ": shutting down (containers keep running)"));
     manager.EndEvents();  // Events streams would hold Shutdown up
-    server->Shutdown(std::chrono::system_clock::now() +
-                     std::chrono::seconds(5));
+    auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
+    if (*tcp_server != nullptr) (*tcp_server)->Shutdown(deadline);
+    server->Shutdown(deadline);
   });
   server->Wait();
+  if (*tcp_server != nullptr) (*tcp_server)->Wait();
   stopper.join();
   unlink(socket_path.c_str());
   Log("stopped");

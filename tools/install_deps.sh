@@ -8,7 +8,7 @@ packages=(
   g++ libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   grpc-proto libabsl-dev libnl-3-dev libnl-route-3-dev libgtest-dev
   libgmock-dev libseccomp-dev libcap-dev busybox-static iproute2 util-linux
-  libnftables-dev nftables
+  libnftables-dev nftables openssl libssl-dev
 )
 
 missing=()

@@ -18,6 +18,7 @@ _DEB = {
     "libseccomp": "libseccomp-dev",
     "libcap": "libcap-dev",
     "libnftables": "libnftables-dev",
+    "libcrypto": "libssl-dev",
 }
 
 _ABSL_REQUIRED = [
@@ -48,6 +49,7 @@ _TARGETS = {
     "seccomp": ["libseccomp"],
     "libcap": ["libcap"],
     "nftables": ["libnftables"],
+    "crypto": ["libcrypto"],
 }
 
 def _run(rctx, args, what):
