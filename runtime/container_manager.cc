@@ -43,25 +43,6 @@ absl::Status CheckRootfs(const std::string& rootfs) {
   return absl::OkStatus();
 }
 
-// The container's own DNS settings, else its network's, else the host's.
-std::string ResolvConfFor(const v1::NetworkSpec& spec,
-                          const std::string& network_resolv) {
-  if (spec.dns_servers().empty() && spec.dns_search().empty()) {
-    if (!network_resolv.empty()) return network_resolv;
-    absl::StatusOr<std::string> host = ReadFile("/etc/resolv.conf");
-    return host.ok() ? *host : "";
-  }
-  std::string out;
-  for (const std::string& server : spec.dns_servers()) {
-    absl::StrAppend(&out, "nameserver ", server, "\n");
-  }
-  if (!spec.dns_search().empty()) {
-    absl::StrAppend(&out, "search ", absl::StrJoin(spec.dns_search(), " "),
-                    "\n");
-  }
-  return out;
-}
-
 absl::Duration StopTimeout(const v1::ContainerSpec& spec) {
   if (!spec.has_stop_timeout()) return absl::Seconds(10);
   return absl::Seconds(spec.stop_timeout().seconds()) +
@@ -133,31 +114,6 @@ absl::Status ContainerManager::Events(
 
 void ContainerManager::EndEvents() {
   if (journal_ != nullptr) journal_->EndSubscriptions();
-}
-
-absl::Status ContainerManager::WriteEtc(const std::string& id,
-                                        const v1::ContainerSpec& spec,
-                                        const StoreLayout& layout,
-                                        const v1::NetworkInfo& net) {
-  bool own_uts =
-      spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_DEFAULT ||
-      spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_NEW;
-  // Host networking keeps the image's files, as with Docker's.
-  if (spec.network().mode() == v1::NetworkSpec::MODE_HOST) {
-    return absl::OkStatus();
-  }
-  std::string hostname;
-  if (own_uts) {
-    hostname = spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
-  }
-  std::string resolv;
-  if (!net.network().empty()) {
-    resolv =
-        ResolvConfFor(spec.network(), networks_->ResolvConf(net.network()));
-  }
-  return WriteEtcFiles(
-      layout.Paths().upper_dir,
-      RenderEtcFiles(hostname, net.ip().substr(0, net.ip().find('/')), resolv));
 }
 
 absl::StatusOr<v1::Container> ContainerManager::Create(
@@ -409,25 +365,7 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
   if (!record.network().network().empty()) {
     (void)networks_->Release(id, record.network().network());
   }
-  {
-    // Execs that ended with the container: journal them before their
-    // records go (ReportExecExit skips busy containers, so do it here).
-    std::set<std::string> execs;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = running_execs_.find(id);
-      if (it != running_execs_.end()) execs = std::move(it->second);
-      running_execs_.erase(id);
-    }
-    for (const std::string& exec_id : execs) {
-      v1::ExitStatus exit;
-      if (!ReadProto(layout.ExecExitPath(exec_id), &exit).ok()) continue;
-      v1::Event e = ContainerEvent(id, kEventExecExited);
-      e.set_exec_id(exec_id);
-      *e.mutable_exit() = exit;
-      Emit({e});
-    }
-  }
+  ForgetExecs(id, layout);
   RemoveFiles(layout);
   absl::MutexLock lock(&mu_);
   containers_.erase(id);

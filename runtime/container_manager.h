@@ -174,6 +174,9 @@ class ContainerManager {
   // the container is gone, FAILED_PRECONDITION once it stopped without it.
   absl::Status ExecStillPending(const std::string& id,
                                 const std::string& exec_id);
+  // Delete: journals the exits of the container's execs not journaled yet
+  // and stops watching them.
+  void ForgetExecs(const std::string& id, const StoreLayout& layout);
   // Journals "exec_exited" once per exec, when its exit record appears
   // (polled by the exec watcher thread; recovered execs included).
   void WatchExecs();

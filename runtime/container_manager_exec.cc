@@ -306,6 +306,26 @@ void ContainerManager::ReportExecExit(const StoreLayout& layout,
   Emit({e});
 }
 
+void ContainerManager::ForgetExecs(const std::string& id,
+                                   const StoreLayout& layout) {
+  // Execs that ended with the container: journal them before their records
+  // go (ReportExecExit skips busy containers, so it is done here).
+  std::set<std::string> execs;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = running_execs_.find(id);
+    if (it != running_execs_.end()) execs = std::move(it->second);
+    running_execs_.erase(id);
+  }
+  for (const std::string& exec_id : execs) {
+    v1::ExitStatus exit;
+    if (!ReadProto(layout.ExecExitPath(exec_id), &exit).ok()) continue;
+    v1::Event e = ExecEvent(id, exec_id, kEventExecExited);
+    *e.mutable_exit() = exit;
+    Emit({e});
+  }
+}
+
 void ContainerManager::WatchExecs() {
   while (true) {
     std::vector<std::pair<std::string, std::string>> done;

@@ -1,0 +1,59 @@
+// ContainerManager's /etc files for a new container (hosts, hostname,
+// resolv.conf), written into its writable layer before the monitor starts.
+// Split from container_manager.cc, which holds the lifecycle.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "runtime/container_manager.h"
+#include "runtime/etc_files.h"
+#include "runtime/file_util.h"
+
+namespace warren::runtime {
+namespace {
+
+// The container's own DNS settings, else its network's, else the host's.
+std::string ResolvConfFor(const v1::NetworkSpec& spec,
+                          const std::string& network_resolv) {
+  if (spec.dns_servers().empty() && spec.dns_search().empty()) {
+    if (!network_resolv.empty()) return network_resolv;
+    absl::StatusOr<std::string> host = ReadFile("/etc/resolv.conf");
+    return host.ok() ? *host : "";
+  }
+  std::string out;
+  for (const std::string& server : spec.dns_servers()) {
+    absl::StrAppend(&out, "nameserver ", server, "\n");
+  }
+  if (!spec.dns_search().empty()) {
+    absl::StrAppend(&out, "search ", absl::StrJoin(spec.dns_search(), " "),
+                    "\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status ContainerManager::WriteEtc(const std::string& id,
+                                        const v1::ContainerSpec& spec,
+                                        const StoreLayout& layout,
+                                        const v1::NetworkInfo& net) {
+  bool own_uts =
+      spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_DEFAULT ||
+      spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_NEW;
+  // Host networking keeps the image's files, as with Docker's.
+  if (spec.network().mode() == v1::NetworkSpec::MODE_HOST) {
+    return absl::OkStatus();
+  }
+  std::string hostname;
+  if (own_uts) {
+    hostname = spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
+  }
+  std::string resolv;
+  if (!net.network().empty()) {
+    resolv =
+        ResolvConfFor(spec.network(), networks_->ResolvConf(net.network()));
+  }
+  return WriteEtcFiles(
+      layout.Paths().upper_dir,
+      RenderEtcFiles(hostname, net.ip().substr(0, net.ip().find('/')), resolv));
+}
+
+}  // namespace warren::runtime
