@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "netns/firewall_plan.h"
+#include "runtime/container_id.h"
 #include "runtime/file_util.h"
 
 namespace warren::runtime {
@@ -108,6 +109,8 @@ absl::StatusOr<std::unique_ptr<BridgeNetworking>> BridgeNetworking::Open(
       return s;
     }
     n->networks_[config.name()] = FromProto(config);
+    absl::StatusOr<std::string> owner = ReadFile(n->OwnerPath(config.name()));
+    if (owner.ok() && !owner->empty()) n->owners_[config.name()] = *owner;
   }
   return n;
 }
@@ -116,11 +119,23 @@ std::string BridgeNetworking::NetworkPath(const std::string& name) const {
   return absl::StrCat(options_.state_dir, "/networks/", name, ".pb");
 }
 
+std::string BridgeNetworking::OwnerPath(const std::string& name) const {
+  return absl::StrCat(options_.state_dir, "/networks/", name, ".tenant");
+}
+
+bool BridgeNetworking::VisibleLocked(const std::string& name,
+                                     const std::string& tenant) const {
+  if (tenant.empty()) return true;
+  auto it = owners_.find(name);
+  return it == owners_.end() || it->second == tenant;
+}
+
 absl::StatusOr<netns::NetworkConfig> BridgeNetworking::Find(
-    const std::string& name, absl::string_view field) {
+    const std::string& name, absl::string_view field,
+    const std::string& tenant) {
   absl::MutexLock lock(&mu_);
   auto it = networks_.find(name);
-  if (it == networks_.end()) {
+  if (it == networks_.end() || !VisibleLocked(name, tenant)) {
     return absl::NotFoundError(
         absl::StrCat(field, ": no network \"", name, "\""));
   }
@@ -131,7 +146,8 @@ absl::StatusOr<v1::NetworkInfo> BridgeNetworking::Reserve(
     const std::string& id, const v1::NetworkSpec& spec) {
   std::string name =
       spec.network().empty() ? options_.default_network.name : spec.network();
-  absl::StatusOr<netns::NetworkConfig> net = Find(name, "spec.network.network");
+  absl::StatusOr<netns::NetworkConfig> net =
+      Find(name, "spec.network.network", SplitContainerKey(id).tenant);
   if (!net.ok()) return net.status();
   absl::StatusOr<std::string> ip = ipam_->Allocate(*net, id, spec.ip());
   if (!ip.ok()) {
@@ -256,7 +272,7 @@ absl::Status BridgeNetworking::Reconcile(
 }
 
 std::string BridgeNetworking::ResolvConf(const std::string& network) {
-  absl::StatusOr<netns::NetworkConfig> net = Find(network, "network");
+  absl::StatusOr<netns::NetworkConfig> net = Find(network, "network", "");
   if (!net.ok()) return "";
   netns::AttachmentPlan plan;
   plan.network = net->name;
@@ -265,21 +281,29 @@ std::string BridgeNetworking::ResolvConf(const std::string& network) {
   return netns::RenderResolvConf(plan);
 }
 
-v1::Network BridgeNetworking::Describe(const netns::NetworkConfig& config) {
+v1::Network BridgeNetworking::Describe(const netns::NetworkConfig& config,
+                                       const std::string& owner,
+                                       const std::string& tenant) {
   v1::Network n;
   *n.mutable_config() = ToProto(config);
+  n.set_tenant(owner);
   absl::StatusOr<std::vector<netns::IpAllocation>> held =
       ipam_->List(config.name);
   if (held.ok()) {
     for (const netns::IpAllocation& a : *held) {
-      n.add_containers(a.container_id);
+      if (tenant.empty()) {
+        n.add_containers(a.container_id);
+        continue;
+      }
+      ScopedId holder = SplitContainerKey(a.container_id);
+      if (holder.tenant == tenant) n.add_containers(holder.id);
     }
   }
   return n;
 }
 
 absl::StatusOr<v1::Network> BridgeNetworking::CreateNetwork(
-    const v1::NetworkConfig& proto) {
+    const v1::NetworkConfig& proto, const std::string& tenant) {
   netns::NetworkConfig config = FromProto(proto);
   absl::MutexLock lock(&mu_);
   std::vector<netns::NetworkConfig> existing;
@@ -288,50 +312,76 @@ absl::StatusOr<v1::Network> BridgeNetworking::CreateNetwork(
       !s.ok()) {
     return s;
   }
+  // The owner first: a crash between the files leaves an owned network
+  // invisible (safe) rather than a tenant's network open to all.
+  auto undo = [&] {
+    (void)RemoveTree(OwnerPath(config.name));
+    (void)RemoveTree(NetworkPath(config.name));
+  };
+  if (!tenant.empty()) {
+    if (absl::Status s = WriteFileAtomic(OwnerPath(config.name), tenant, 0600);
+        !s.ok()) {
+      undo();
+      return s;
+    }
+  }
   if (absl::Status s =
           WriteProtoAtomic(NetworkPath(config.name), ToProto(config));
       !s.ok()) {
+    undo();
     return s;
   }
   networks_[config.name] = config;
+  if (!tenant.empty()) owners_[config.name] = tenant;
   if (absl::Status s = firewall_->SetNetworks(NatNetworksLocked()); !s.ok()) {
     networks_.erase(config.name);
-    (void)RemoveTree(NetworkPath(config.name));
+    owners_.erase(config.name);
+    undo();
     (void)firewall_->SetNetworks(NatNetworksLocked());
     return s;
   }
-  return Describe(config);
+  return Describe(config, tenant, tenant);
 }
 
-std::vector<v1::Network> BridgeNetworking::ListNetworks() {
-  std::vector<netns::NetworkConfig> configs;
+std::vector<v1::Network> BridgeNetworking::ListNetworks(
+    const std::string& tenant) {
+  std::vector<std::pair<netns::NetworkConfig, std::string>> configs;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [name, c] : networks_) configs.push_back(c);
+    for (const auto& [name, c] : networks_) {
+      if (!VisibleLocked(name, tenant)) continue;
+      auto owner = owners_.find(name);
+      configs.emplace_back(c, owner == owners_.end() ? "" : owner->second);
+    }
   }
   std::vector<v1::Network> out;
-  for (const netns::NetworkConfig& c : configs) out.push_back(Describe(c));
+  for (const auto& [c, owner] : configs) {
+    out.push_back(Describe(c, owner, tenant));
+  }
   return out;
 }
 
-absl::Status BridgeNetworking::DeleteNetwork(const std::string& name) {
+absl::Status BridgeNetworking::DeleteNetwork(const std::string& name,
+                                             const std::string& tenant) {
+  absl::MutexLock lock(&mu_);
+  auto it = networks_.find(name);
+  if (it == networks_.end() || !VisibleLocked(name, tenant)) {
+    return absl::NotFoundError(absl::StrCat("no network \"", name, "\""));
+  }
   if (name == options_.default_network.name) {
     return absl::FailedPreconditionError(absl::StrCat(
         "name: the default network \"", name, "\" cannot be deleted"));
   }
-  absl::MutexLock lock(&mu_);
-  auto it = networks_.find(name);
-  if (it == networks_.end()) {
-    return absl::NotFoundError(absl::StrCat("no network \"", name, "\""));
-  }
   if (absl::Status s = ipam_->DropNetwork(name); !s.ok()) {
-    v1::Network n = Describe(it->second);
+    v1::Network n = Describe(it->second, "", "");
     return absl::FailedPreconditionError(absl::StrCat(
         "network \"", name,
         "\" still has containers: ", absl::StrJoin(n.containers(), ", ")));
   }
   if (absl::Status s = ops_->DeleteLink(it->second.bridge); !s.ok()) return s;
   if (absl::Status s = RemoveTree(NetworkPath(name)); !s.ok()) return s;
+  (void)RemoveTree(OwnerPath(name));
+  owners_.erase(name);
   networks_.erase(it);
   return firewall_->SetNetworks(NatNetworksLocked());
 }

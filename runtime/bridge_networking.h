@@ -45,10 +45,11 @@ class BridgeNetworking : public NetworkControl {
   absl::Status Reconcile(
       const absl::flat_hash_map<std::string, v1::NetworkInfo>& live) override;
   std::string ResolvConf(const std::string& network) override;
-  absl::StatusOr<v1::Network> CreateNetwork(
-      const v1::NetworkConfig& config) override;
-  std::vector<v1::Network> ListNetworks() override;
-  absl::Status DeleteNetwork(const std::string& name) override;
+  absl::StatusOr<v1::Network> CreateNetwork(const v1::NetworkConfig& config,
+                                            const std::string& tenant) override;
+  std::vector<v1::Network> ListNetworks(const std::string& tenant) override;
+  absl::Status DeleteNetwork(const std::string& name,
+                             const std::string& tenant) override;
 
  private:
   BridgeNetworking(BridgeNetworkingOptions options, netns::NetlinkOps* ops,
@@ -56,13 +57,23 @@ class BridgeNetworking : public NetworkControl {
                    std::unique_ptr<netns::IpamStore> ipam);
 
   std::string NetworkPath(const std::string& name) const;
+  // Holds the owning tenant of a network that has one.
+  std::string OwnerPath(const std::string& name) const;
+  // The network `name` as `tenant` sees it ("" sees all): NOT_FOUND naming
+  // `field` if it does not exist or belongs to another tenant.
   absl::StatusOr<netns::NetworkConfig> Find(const std::string& name,
-                                            absl::string_view field)
+                                            absl::string_view field,
+                                            const std::string& tenant)
       ABSL_LOCKS_EXCLUDED(mu_);
+  bool VisibleLocked(const std::string& name, const std::string& tenant) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Every network as the firewall sees it (bridge, subnet, NAT or not).
   std::vector<netns::NatNetwork> NatNetworksLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::Network Describe(const netns::NetworkConfig& config);
+  // The network with its owner and the containers on it that `tenant`
+  // may see ("" all, as keys; else that tenant's, as bare ids).
+  v1::Network Describe(const netns::NetworkConfig& config,
+                       const std::string& owner, const std::string& tenant);
 
   const BridgeNetworkingOptions options_;
   netns::NetlinkOps* const ops_;
@@ -72,6 +83,8 @@ class BridgeNetworking : public NetworkControl {
   absl::Mutex mu_;
   // Every network by name, the default one included.
   std::map<std::string, netns::NetworkConfig> networks_ ABSL_GUARDED_BY(mu_);
+  // Network name -> owning tenant; networks not listed are everyone's.
+  std::map<std::string, std::string> owners_ ABSL_GUARDED_BY(mu_);
   // Reserved and not yet attached: the plan and the port forwards, which
   // are installed once the bridge exists.
   struct Pending {

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "proto/warren/v1/spec.pb.h"
 #include "runtime/cgroup_system.h"
+#include "runtime/container_id.h"
 
 namespace warren::runtime {
 
@@ -32,8 +33,12 @@ class ContainerCgroup {
   ContainerCgroup(CgroupSystem system, std::string rel)
       : system_(std::move(system)), rel_(std::move(rel)) {}
 
-  // The relative path warren uses for container `id`.
-  static std::string PathFor(const std::string& id) { return "warren/" + id; }
+  // The relative path warren uses for the container with key `key`
+  // (container_id.h): warren/<tenant>/<id>, one subtree per tenant.
+  static std::string PathFor(const std::string& key) {
+    ScopedId scoped = SplitContainerKey(key);
+    return "warren/" + scoped.tenant + "/" + scoped.id;
+  }
 
   // mkdir in every hierarchy; v1 cpuset cgroups get their parent's cpus and
   // mems (they start empty, and no task may join an empty cpuset).

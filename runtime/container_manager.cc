@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -81,7 +82,7 @@ StoreLayout ContainerManager::LayoutFor(const std::string& id) const {
 
 absl::StatusOr<ContainerManager::Entry*> ContainerManager::Find(
     const std::string& id) {
-  if (absl::Status s = ValidateContainerId(id); !s.ok()) return s;
+  if (absl::Status s = ValidateContainerKey(id); !s.ok()) return s;
   auto it = containers_.find(id);
   if (it == containers_.end() || !it->second->record.has_spec()) {
     return absl::NotFoundError(absl::StrCat("no container \"", id, "\""));
@@ -116,9 +117,18 @@ void ContainerManager::EndEvents() {
   if (journal_ != nullptr) journal_->EndSubscriptions();
 }
 
+size_t ContainerManager::CountTenant(const std::string& tenant) const {
+  return std::count_if(containers_.begin(), containers_.end(),
+                       [&](const auto& kv) {
+                         return SplitContainerKey(kv.first).tenant == tenant;
+                       });
+}
+
 absl::StatusOr<v1::Container> ContainerManager::Create(
-    const std::string& id, const v1::ContainerSpec& spec) {
-  if (absl::Status s = ValidateContainerId(id); !s.ok()) return s;
+    const std::string& id, const v1::ContainerSpec& spec,
+    const CreateLimits& limits) {
+  if (absl::Status s = ValidateContainerKey(id); !s.ok()) return s;
+  const ScopedId scoped = SplitContainerKey(id);
   if (absl::Status s = ValidateSpec(spec); !s.ok()) return s;
   if (absl::Status s = CheckRootfs(spec.rootfs()); !s.ok()) return s;
   StoreLayout layout = LayoutFor(id);
@@ -127,6 +137,13 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
     if (containers_.contains(id)) {
       return absl::AlreadyExistsError(
           absl::StrCat("container \"", id, "\" already exists"));
+    }
+    // Reservations count: concurrent Creates cannot overshoot the cap.
+    if (limits.max_containers > 0 &&
+        CountTenant(scoped.tenant) >= limits.max_containers) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "tenant \"", scoped.tenant, "\" is at its max_containers cap (",
+          limits.max_containers, "); delete a container first"));
     }
     auto entry = std::make_unique<Entry>(layout);
     entry->busy = true;  // reserves the id; invisible until it has a spec
@@ -178,7 +195,8 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   }
 
   v1::Container record;
-  record.set_id(id);
+  record.set_id(scoped.id);
+  record.set_tenant(scoped.tenant);
   *record.mutable_spec() = spec;
   record.set_state(v1::CREATED);
   record.set_pid(launch->init_pid);
@@ -394,6 +412,7 @@ std::vector<v1::Container> ContainerManager::List(const ListFilter& filter) {
   for (const auto& [id, entry] : containers_) {
     const v1::Container& r = entry->record;
     if (!r.has_spec()) continue;
+    if (!filter.tenant.empty() && r.tenant() != filter.tenant) continue;
     if (filter.state != v1::CONTAINER_STATE_UNSPECIFIED &&
         r.state() != filter.state) {
       continue;
@@ -407,7 +426,8 @@ std::vector<v1::Container> ContainerManager::List(const ListFilter& filter) {
   }
   std::sort(out.begin(), out.end(),
             [](const v1::Container& a, const v1::Container& b) {
-              return a.id() < b.id();
+              return std::tie(a.tenant(), a.id()) <
+                     std::tie(b.tenant(), b.id());
             });
   return out;
 }

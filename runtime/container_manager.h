@@ -58,6 +58,15 @@ struct ExecResult {
 struct ListFilter {
   std::map<std::string, std::string> labels;
   v1::ContainerState state = v1::CONTAINER_STATE_UNSPECIFIED;
+  // Only this tenant's containers (a non-admin caller's view).
+  std::string tenant;
+};
+
+// Caps a Create must respect (from the access policy); 0 is no cap.
+struct CreateLimits {
+  // Containers (any state) the new container's tenant may have at once,
+  // the new one included.
+  uint32_t max_containers = 0;
 };
 
 class ContainerManager {
@@ -71,8 +80,13 @@ class ContainerManager {
   // Creates the directories and recovers every container found in them.
   absl::Status Init();
 
+  // Every `id` below is a container key (container_id.h): the bare id in
+  // the default tenant, "<tenant>/<id>" in another, so tenants' ids never
+  // meet. RESOURCE_EXHAUSTED naming max_containers when the tenant is at
+  // its cap.
   absl::StatusOr<v1::Container> Create(const std::string& id,
-                                       const v1::ContainerSpec& spec);
+                                       const v1::ContainerSpec& spec,
+                                       const CreateLimits& limits = {});
   absl::StatusOr<v1::Container> Start(const std::string& id);
   // Blocks until the container has stopped; polls `cancelled` so a client
   // that goes away does not hold a thread.
@@ -146,6 +160,9 @@ class ContainerManager {
   };
 
   StoreLayout LayoutFor(const std::string& id) const;
+  // Containers of `tenant`, reservations of unfinished Creates included.
+  size_t CountTenant(const std::string& tenant) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<Entry*> Find(const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Persist(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -18,13 +18,18 @@
 namespace warren::runtime {
 namespace {
 
-// Container ids among the names in `dir`.
-std::vector<std::string> SubdirNames(const std::string& dir) {
-  std::vector<std::string> names;
-  for (std::string& name : ListDir(dir)) {
-    if (ValidateContainerId(name).ok()) names.push_back(std::move(name));
+// Keys of the containers with a directory in `dir`
+// (`dir`/<tenant>/<id>, container_id.h).
+std::vector<std::string> ContainerKeysIn(const std::string& dir) {
+  std::vector<std::string> keys;
+  for (const std::string& tenant : ListDir(dir)) {
+    if (!ValidateTenant(tenant).ok()) continue;
+    for (const std::string& id : ListDir(dir + "/" + tenant)) {
+      if (ValidateContainerId(id).ok())
+        keys.push_back(ContainerKey(tenant, id));
+    }
   }
-  return names;
+  return keys;
 }
 
 }  // namespace
@@ -40,12 +45,13 @@ absl::Status ContainerManager::Init() {
   journal_ = *std::move(journal);
   if (absl::Status s = watcher_.Start(); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
-  for (const std::string& id :
-       SubdirNames(options_.state_dir + "/containers")) {
-    Recover(id);
+  for (const std::string& key :
+       ContainerKeysIn(options_.state_dir + "/containers")) {
+    Recover(key);
   }
   // Run directories without a container are leftovers of a crash.
-  for (const std::string& id : SubdirNames(options_.run_dir + "/containers")) {
+  for (const std::string& id :
+       ContainerKeysIn(options_.run_dir + "/containers")) {
     if (!containers_.contains(id)) {
       (void)RemoveTree(LayoutFor(id).run_dir());
     }
@@ -87,6 +93,10 @@ void ContainerManager::Recover(const std::string& id) {
     (void)cgroups_->Remove(id);
     return;
   }
+  // Records written before tenants existed name none.
+  if (entry->record.tenant().empty()) {
+    entry->record.set_tenant(SplitContainerKey(id).tenant);
+  }
   Entry* e = entry.get();
   containers_[id] = std::move(entry);
   if (e->record.state() != v1::STOPPED) WatchOrMarkStopped(id, e);
@@ -116,8 +126,9 @@ void ContainerManager::MarkStopped(Entry* e) {
   v1::Container& r = e->record;
   // Journal, then persist STOPPED (which keeps recovery from journaling the
   // exit again). A crash in between is caught by the journal's own record.
-  if (journal_ != nullptr && journal_->LastTypeOf(r.id()) != kEventExited) {
-    Emit(ExitEvents(r.id(), exit));
+  std::string key = ContainerKey(r.tenant(), r.id());
+  if (journal_ != nullptr && journal_->LastTypeOf(key) != kEventExited) {
+    Emit(ExitEvents(key, exit));
   }
   r.set_state(v1::STOPPED);
   r.set_pid(0);

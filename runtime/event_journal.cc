@@ -12,6 +12,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/delimited_message_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "runtime/container_id.h"
 #include "runtime/file_util.h"
 
 namespace warren::runtime {
@@ -63,9 +64,17 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
 
 }  // namespace
 
+std::string EventKey(const v1::Event& event) {
+  return ContainerKey(event.tenant(), event.container_id());
+}
+
 bool EventFilter::Matches(const v1::Event& event) const {
-  return (container_ids.empty() ||
-          container_ids.count(event.container_id()) > 0) &&
+  // Events journaled before tenants existed have none: the default's.
+  absl::string_view tenant =
+      event.tenant().empty() ? kDefaultTenant : event.tenant();
+  return (tenants.empty() || tenants.count(std::string(tenant)) > 0) &&
+         (container_keys.empty() ||
+          container_keys.count(EventKey(event)) > 0) &&
          (types.empty() || types.count(event.type()) > 0);
 }
 
@@ -219,10 +228,10 @@ uint64_t EventJournal::last_sequence() const {
   return last_sequence_;
 }
 
-std::string EventJournal::LastTypeOf(const std::string& id) const {
+std::string EventJournal::LastTypeOf(const std::string& key) const {
   absl::MutexLock lock(&mu_);
   for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
-    if (it->container_id() == id) return it->type();
+    if (EventKey(*it) == key) return it->type();
   }
   return "";
 }

@@ -25,11 +25,17 @@ namespace warren::runtime {
 
 // Which events a subscriber wants; an empty set matches everything.
 struct EventFilter {
-  std::set<std::string> container_ids;
+  // Tenants whose events are wanted (a non-admin caller: its own only).
+  std::set<std::string> tenants;
+  // Container keys (container_id.h: "<tenant>/<id>", bare for default).
+  std::set<std::string> container_keys;
   std::set<std::string> types;
 
   bool Matches(const v1::Event& event) const;
 };
+
+// The key (container_id.h) of the container an event is about.
+std::string EventKey(const v1::Event& event);
 
 class EventJournal {
  public:
@@ -75,9 +81,10 @@ class EventJournal {
   // The sequence number of the newest event (0 if there was none yet).
   uint64_t last_sequence() const;
 
-  // The type of the newest retained event of container `id`, "" if none.
+  // The type of the newest retained event of the container with key `key`,
+  // "" if none.
   // Recovery uses it to journal an exit exactly once.
-  std::string LastTypeOf(const std::string& id) const;
+  std::string LastTypeOf(const std::string& key) const;
 
  private:
   EventJournal(std::string path, size_t max_events, int fd);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/container_id.h"
+
 namespace warren::runtime {
 
 bool IsEventType(absl::string_view type) {
@@ -13,9 +15,11 @@ bool IsEventType(absl::string_view type) {
                      [type](const char* t) { return type == t; });
 }
 
-v1::Event ContainerEvent(const std::string& id, absl::string_view type) {
+v1::Event ContainerEvent(const std::string& key, absl::string_view type) {
+  ScopedId scoped = SplitContainerKey(key);
   v1::Event event;
-  event.set_container_id(id);
+  event.set_container_id(scoped.id);
+  event.set_tenant(scoped.tenant);
   event.set_type(std::string(type));
   return event;
 }

@@ -29,8 +29,9 @@ inline constexpr char kEventExecExited[] = "exec_exited";
 // True for every type name the API documents (for request validation).
 bool IsEventType(absl::string_view type);
 
-// An event of `type` for container `id`; the journal sets sequence and time.
-v1::Event ContainerEvent(const std::string& id, absl::string_view type);
+// An event of `type` for the container with key `key` (container_id.h):
+// its container_id and tenant; the journal sets sequence and time.
+v1::Event ContainerEvent(const std::string& key, absl::string_view type);
 
 // What a container's exit journals: "oom" first if the OOM killer struck,
 // then "exited", both carrying `exit`.

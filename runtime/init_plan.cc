@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/container_id.h"
 #include "runtime/id_map.h"
 #include "runtime/rlimits.h"
 #include "runtime/sysctls.h"
@@ -219,8 +220,9 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
   InitPlan plan;
   plan.clone_flags = CloneFlags(spec);
   if (plan.clone_flags & CLONE_NEWUTS) {
-    plan.hostname =
-        spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
+    plan.hostname = spec.hostname().empty()
+                        ? SplitContainerKey(id).id.substr(0, 63)
+                        : spec.hostname();
     plan.domainname = spec.domainname();
   }
   plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;

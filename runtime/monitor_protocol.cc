@@ -1,6 +1,10 @@
 #include "runtime/monitor_protocol.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -56,17 +60,73 @@ MonitorReply ReplyFromStatus(const absl::Status& status) {
   return reply;
 }
 
-absl::StatusOr<UnixSocket> NewSeqpacketSocket(const std::string& path) {
-  UnixSocket s;
-  s.addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(s.addr.sun_path)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("socket path too long: ", path));
+namespace {
+
+// A socket and an address for `path`; `dir_fd` holds the directory open
+// while a long path is used through /proc/self/fd.
+struct SocketAddress {
+  int fd = -1;
+  int dir_fd = -1;
+  sockaddr_un addr{};
+
+  ~SocketAddress() {
+    if (dir_fd >= 0) close(dir_fd);
   }
-  memcpy(s.addr.sun_path, path.c_str(), path.size() + 1);
-  s.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (s.fd < 0) return absl::ErrnoToStatus(errno, "socket");
-  return s;
+};
+
+absl::Status Prepare(const std::string& path, SocketAddress* s) {
+  s->addr.sun_family = AF_UNIX;
+  std::string usable = path;
+  if (usable.size() >= sizeof(s->addr.sun_path)) {
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    s->dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (s->dir_fd < 0) return absl::ErrnoToStatus(errno, "open " + dir);
+    usable =
+        absl::StrCat("/proc/self/fd/", s->dir_fd, "/", path.substr(slash + 1));
+    if (usable.size() >= sizeof(s->addr.sun_path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("socket name too long: ", path));
+    }
+  }
+  memcpy(s->addr.sun_path, usable.c_str(), usable.size() + 1);
+  s->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (s->fd < 0) return absl::ErrnoToStatus(errno, "socket");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<int> ConnectSeqpacket(const std::string& path) {
+  SocketAddress s;
+  if (absl::Status st = Prepare(path, &s); !st.ok()) {
+    if (s.fd >= 0) close(s.fd);
+    return st;
+  }
+  if (connect(s.fd, reinterpret_cast<sockaddr*>(&s.addr), sizeof(s.addr)) !=
+      0) {
+    int err = errno;
+    close(s.fd);
+    return absl::ErrnoToStatus(err, absl::StrCat("connect to ", path));
+  }
+  return s.fd;
+}
+
+absl::StatusOr<int> ListenSeqpacket(const std::string& path, int backlog) {
+  SocketAddress s;
+  absl::Status st = Prepare(path, &s);
+  if (st.ok()) {
+    unlink(path.c_str());
+    if (bind(s.fd, reinterpret_cast<sockaddr*>(&s.addr), sizeof(s.addr)) != 0 ||
+        chmod(path.c_str(), 0600) != 0 || listen(s.fd, backlog) != 0) {
+      st = absl::ErrnoToStatus(errno, absl::StrCat("listen on ", path));
+    }
+  }
+  if (!st.ok()) {
+    if (s.fd >= 0) close(s.fd);
+    return st;
+  }
+  return s.fd;
 }
 
 std::string MonitorSocketPath(const std::string& run_dir) {

@@ -25,13 +25,12 @@ absl::Status ReceivePacket(int fd, google::protobuf::MessageLite* message);
 absl::Status StatusFromReply(int code, const std::string& message);
 MonitorReply ReplyFromStatus(const absl::Status& status);
 
-// A SOCK_SEQPACKET unix socket with `path` as its address, ready for bind
-// or connect. INVALID_ARGUMENT if the path does not fit in sun_path.
-struct UnixSocket {
-  int fd = -1;
-  sockaddr_un addr{};
-};
-absl::StatusOr<UnixSocket> NewSeqpacketSocket(const std::string& path);
+// A SOCK_SEQPACKET unix socket connected to `path`, or listening there
+// (mode 0600, any old socket file replaced). Paths longer than sun_path
+// (tenant and id both in a run directory can be) go through
+// /proc/self/fd/<dir>/<name>. Errors carry connect's or bind's errno.
+absl::StatusOr<int> ConnectSeqpacket(const std::string& path);
+absl::StatusOr<int> ListenSeqpacket(const std::string& path, int backlog);
 
 // Path of the control socket inside a container's run directory.
 std::string MonitorSocketPath(const std::string& run_dir);

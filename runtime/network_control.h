@@ -26,7 +26,8 @@ class NetworkControl {
   virtual ~NetworkControl() = default;
 
   // Before the container's monitor starts: takes an address on the
-  // network `spec` names (NOT_FOUND for an unknown network, ALREADY_EXISTS
+  // network `spec` names (NOT_FOUND for an unknown network or one of
+  // another tenant than the key `id`'s, ALREADY_EXISTS
   // for a taken static IP or host port, RESOURCE_EXHAUSTED for a full
   // subnet) and returns where the container will be: ip, mac, gateway,
   // host veth, ports. Persisted, so a crash after it is reconciled.
@@ -46,10 +47,17 @@ class NetworkControl {
   // The network's /etc/resolv.conf for containers ("" means the host's).
   virtual std::string ResolvConf(const std::string& network) = 0;
 
+  // Networks belong to the tenant that created them, or with `tenant` ""
+  // to every tenant (as the default network does). A network of another
+  // tenant is unknown to a tenant: Reserve, List and Delete do not see it.
   virtual absl::StatusOr<v1::Network> CreateNetwork(
-      const v1::NetworkConfig& config) = 0;
-  virtual std::vector<v1::Network> ListNetworks() = 0;
-  virtual absl::Status DeleteNetwork(const std::string& name) = 0;
+      const v1::NetworkConfig& config, const std::string& tenant) = 0;
+  // The networks `tenant` sees, with its own containers (bare ids) on them;
+  // "" for every network and container (keys).
+  virtual std::vector<v1::Network> ListNetworks(const std::string& tenant) = 0;
+  // `tenant` as for ListNetworks.
+  virtual absl::Status DeleteNetwork(const std::string& name,
+                                     const std::string& tenant) = 0;
 };
 
 }  // namespace warren::runtime

@@ -21,16 +21,12 @@ namespace {
 
 absl::StatusOr<int> Connect(const StoreLayout& layout) {
   std::string path = MonitorSocketPath(layout.run_dir());
-  absl::StatusOr<UnixSocket> s = NewSeqpacketSocket(path);
-  if (!s.ok()) return s.status();
-  if (connect(s->fd, reinterpret_cast<sockaddr*>(&s->addr), sizeof(s->addr)) !=
-      0) {
-    int err = errno;
-    close(s->fd);
+  absl::StatusOr<int> fd = ConnectSeqpacket(path);
+  if (!fd.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("monitor at ", path, " is gone: ", strerror(err)));
+        absl::StrCat("monitor at ", path, " is gone: ", fd.status().message()));
   }
-  return s->fd;
+  return *fd;
 }
 
 absl::StatusOr<MonitorReply> CallForReply(const StoreLayout& layout,

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "runtime/container_id.h"
 #include "runtime/init_plan.h"
 
 namespace warren::runtime {
@@ -16,11 +17,14 @@ class StoreLayout {
   StoreLayout(std::string bundle_dir, std::string run_dir)
       : bundle_dir_(std::move(bundle_dir)), run_dir_(std::move(run_dir)) {}
 
-  // Layout of container `id` under warrend's state and run directories.
+  // Layout of the container with key `key` (see container_id.h) under
+  // warrend's state and run directories: containers/<tenant>/<id>, so two
+  // tenants' containers named alike never share a file.
   static StoreLayout For(const std::string& state_dir,
-                         const std::string& run_dir, const std::string& id) {
-    return StoreLayout(state_dir + "/containers/" + id,
-                       run_dir + "/containers/" + id);
+                         const std::string& run_dir, const std::string& key) {
+    ScopedId scoped = SplitContainerKey(key);
+    std::string rel = "/containers/" + scoped.tenant + "/" + scoped.id;
+    return StoreLayout(state_dir + rel, run_dir + rel);
   }
 
   const std::string& bundle_dir() const { return bundle_dir_; }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc_security_constants.h"
 #include "server/audit.h"
+#include "server/tenant_limiter.h"
 
 namespace warren::server {
 namespace {
@@ -85,6 +86,10 @@ grpc::Status Authorizer::Check(absl::string_view identity,
   return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                       absl::StrCat(RpcName(method), " is not allowed for role ",
                                    RoleName(caller.role), " (", why, ")"));
+}
+
+v1::TenantLimits Authorizer::LimitsOf(absl::string_view tenant) const {
+  return LimitsFor(Current()->proto(), tenant);
 }
 
 Caller Authorizer::CallerOf(const grpc::AuthContext& auth) const {

@@ -60,6 +60,9 @@ class Authorizer {
   // The caller named `identity` under the current policy.
   Caller Lookup(absl::string_view identity) const;
 
+  // The current policy's caps for `tenant` (all zero: none).
+  v1::TenantLimits LimitsOf(absl::string_view tenant) const;
+
   // Identities in the current policy (for log lines).
   size_t PolicySize() const { return Current()->size(); }
 

@@ -6,13 +6,20 @@
 
 #include "proto/warren/v1/service.grpc.pb.h"
 #include "runtime/container_manager.h"
+#include "server/authorizer.h"
+#include "server/tenant_limiter.h"
+#include "server/tenant_scope.h"
 
 namespace warren::server {
 
 class ContainerService final : public v1::ContainerService::Service {
  public:
-  explicit ContainerService(runtime::ContainerManager* manager)
-      : manager_(manager) {}
+  // `authorizer` says who calls (and the tenant caps of the current
+  // policy); `limiter` enforces the rate and stream caps. All three must
+  // outlive the service.
+  ContainerService(runtime::ContainerManager* manager,
+                   const Authorizer* authorizer, TenantLimiter* limiter)
+      : manager_(manager), authorizer_(authorizer), limiter_(limiter) {}
 
   grpc::Status Create(grpc::ServerContext* context,
                       const v1::CreateRequest* request,
@@ -79,7 +86,20 @@ class ContainerService final : public v1::ContainerService::Service {
       override;
 
  private:
+  // The call's tenant scope (server/tenant_scope.h).
+  absl::StatusOr<CallScope> Scope(const grpc::ServerContext& context) const {
+    return ScopeOf(context, *authorizer_);
+  }
+  // A stream slot of the scope's tenant (max_concurrent_streams).
+  absl::StatusOr<TenantLimiter::StreamSlot> StreamSlotFor(
+      const CallScope& scope) {
+    return limiter_->AcquireStream(scope.tenant,
+                                   authorizer_->LimitsOf(scope.tenant));
+  }
+
   runtime::ContainerManager* manager_;
+  const Authorizer* authorizer_;
+  TenantLimiter* limiter_;
 };
 
 }  // namespace warren::server

@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "runtime/container_id.h"
 #include "runtime/log_reader.h"
 #include "server/container_service.h"
 #include "server/log.h"
@@ -58,18 +57,18 @@ grpc::Status ContainerService::Exec(grpc::ServerContext* context,
   std::string what =
       absl::StrCat(request->container_id(), "/",
                    request->exec_id().empty() ? "-" : request->exec_id());
-  if (absl::Status s =
-          runtime::ValidateContainerId(request->container_id(), "container_id");
-      !s.ok()) {
-    return LoggedCall("exec", what, ToGrpcStatus(s));
-  }
+  absl::StatusOr<CallScope> scope = Scope(*context);
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
+  absl::StatusOr<std::string> key =
+      scope->Key(request->container_id(), "container_id");
+  if (!key.ok()) return LoggedCall("exec", what, ToGrpcStatus(key.status()));
   if (request->has_timeout() && !request->sync()) {
     return LoggedCall("exec", what,
                       grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                    "timeout: only with sync"));
   }
   absl::StatusOr<runtime::ExecResult> r =
-      manager_->Exec(request->container_id(), OptionsFrom(*request),
+      manager_->Exec(*key, OptionsFrom(*request),
                      [context] { return context->IsCancelled(); });
   if (!r.ok()) return LoggedCall("exec", what, ToGrpcStatus(r.status()));
   response->set_exec_id(r->exec_id);
@@ -83,8 +82,7 @@ grpc::Status ContainerService::Exec(grpc::ServerContext* context,
     response->set_stderr_truncated(r->err_truncated);
     response->set_timed_out(r->timed_out);
   }
-  return LoggedCall("exec",
-                    absl::StrCat(request->container_id(), "/", r->exec_id),
+  return LoggedCall("exec", absl::StrCat(*key, "/", r->exec_id),
                     grpc::Status::OK);
 }
 
@@ -99,17 +97,20 @@ grpc::Status ContainerService::Stream(
                         "(container_id, optional exec_id)");
   }
   const v1::StreamTarget target = first.target();
-  const std::string& id = target.container_id();
+  absl::StatusOr<CallScope> scope = Scope(*context);
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
+  absl::StatusOr<std::string> key =
+      scope->Key(target.container_id(), "target.container_id");
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  const std::string& id = *key;
   const std::string& exec_id = target.exec_id();
-  if (absl::Status s = runtime::ValidateContainerId(id, "target.container_id");
-      !s.ok()) {
-    return ToGrpcStatus(s);
-  }
   absl::StatusOr<std::string> log = manager_->OutputLogPath(id, exec_id);
   if (!log.ok()) return ToGrpcStatus(log.status());
   absl::StatusOr<v1::ProcessSpec> process =
       manager_->ProcessSpecOf(id, exec_id);
   if (!process.ok()) return ToGrpcStatus(process.status());
+  absl::StatusOr<TenantLimiter::StreamSlot> slot = StreamSlotFor(*scope);
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   const bool has_stdin = process->open_stdin();
   const bool has_tty = process->tty();
   absl::Time since = target.from_start() ? absl::InfinitePast() : absl::Now();

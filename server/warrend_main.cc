@@ -36,6 +36,7 @@
 #include "server/container_service.h"
 #include "server/log.h"
 #include "server/remote_access.h"
+#include "server/tenant_limiter.h"
 
 ABSL_FLAG(std::string, socket, "/run/warren/warren.sock",
           "Unix socket to serve on (created with mode 0600).");
@@ -189,7 +190,8 @@ int Main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::EnableDefaultHealthCheckService(true);
 
-  ContainerService service(&manager);
+  TenantLimiter limiter;
+  ContainerService service(&manager, &(*remote)->authorizer(), &limiter);
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix://" + socket_path,
                            grpc::InsecureServerCredentials());

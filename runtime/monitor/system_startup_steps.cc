@@ -252,18 +252,7 @@ absl::Status SystemStartupSteps::TakeTerminal() {
 }
 
 absl::StatusOr<int> SystemStartupSteps::Listen() {
-  const std::string path = MonitorSocketPath(layout_.run_dir());
-  absl::StatusOr<UnixSocket> s = NewSeqpacketSocket(path);
-  if (!s.ok()) return s.status();
-  unlink(path.c_str());
-  if (bind(s->fd, reinterpret_cast<sockaddr*>(&s->addr), sizeof(s->addr)) !=
-          0 ||
-      chmod(path.c_str(), 0600) != 0 || listen(s->fd, 16) != 0) {
-    int err = errno;
-    close(s->fd);
-    return absl::ErrnoToStatus(err, absl::StrCat("listen on ", path));
-  }
-  return s->fd;
+  return ListenSeqpacket(MonitorSocketPath(layout_.run_dir()), 16);
 }
 
 void SystemStartupSteps::KillInit(pid_t init_pid) {

@@ -30,8 +30,8 @@ int CountEntries(const std::string& dir) {
 class BadInputTest : public WarrendTest {
  protected:
   void ExpectNothingLeft() {
-    EXPECT_EQ(CountEntries(warrend_->state_dir() + "/containers"), 0);
-    EXPECT_EQ(CountEntries(warrend_->run_dir() + "/containers"), 0);
+    EXPECT_EQ(CountEntries(warrend_->state_dir() + "/containers/default"), 0);
+    EXPECT_EQ(CountEntries(warrend_->run_dir() + "/containers/default"), 0);
   }
 };
 

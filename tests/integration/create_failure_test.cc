@@ -77,19 +77,19 @@ TEST_P(CreateFailureTest, LeavesNothingBehind) {
   EXPECT_EQ(s.error_code(), c.code) << s.error_message();
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr(c.message));
 
-  EXPECT_EQ(CountEntries(warrend_->state_dir() + "/containers"), 0);
-  EXPECT_EQ(CountEntries(warrend_->run_dir() + "/containers"), 0);
+  EXPECT_EQ(CountEntries(warrend_->state_dir() + "/containers/default"), 0);
+  EXPECT_EQ(CountEntries(warrend_->run_dir() + "/containers/default"), 0);
   absl::StatusOr<runtime::CgroupSystem> cgroups =
       runtime::CgroupSystem::Detect();
   ASSERT_TRUE(cgroups.ok());
-  for (const std::string& dir : runtime::CgroupDirs(*cgroups, "warren/" + id)) {
+  for (const std::string& dir : runtime::CgroupDirs(*cgroups, "warren/default/" + id)) {
     struct stat st;
     EXPECT_NE(stat(dir.c_str(), &st), 0) << dir << " left behind";
   }
   // The monitor reports before it exits: give it a moment.
   int left = 0;
   for (int i = 0; i < 20; ++i) {
-    left = ProcessesMentioning(warrend_->state_dir() + "/containers/" + id);
+    left = ProcessesMentioning(warrend_->state_dir() + "/containers/default/" + id);
     if (left == 0) break;
     usleep(100 * 1000);
   }

@@ -75,8 +75,8 @@ TEST_F(WarrendTest, CreateStartWaitInspectListDelete) {
   ASSERT_TRUE(stub_->Delete(Ctx().get(), del, &deleted).ok());
   EXPECT_EQ(stub_->Inspect(Ctx().get(), inspect, &info).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_FALSE(Exists(warrend_->state_dir() + "/containers/exit3"));
-  EXPECT_FALSE(Exists(warrend_->run_dir() + "/containers/exit3"));
+  EXPECT_FALSE(Exists(warrend_->state_dir() + "/containers/default/exit3"));
+  EXPECT_FALSE(Exists(warrend_->run_dir() + "/containers/default/exit3"));
 }
 
 TEST_F(WarrendTest, ContainerSeesItsOwnHostnamePidAndMounts) {
@@ -206,7 +206,7 @@ TEST_F(WarrendTest, DeleteRunningNeedsForceAndThenStopsIt) {
 
   del.set_force(true);
   ASSERT_TRUE(stub_->Delete(Ctx().get(), del, &deleted).ok());
-  EXPECT_FALSE(Exists(warrend_->state_dir() + "/containers/busy"));
+  EXPECT_FALSE(Exists(warrend_->state_dir() + "/containers/default/busy"));
   // The monitor is gone too (give it a moment to exit after recording).
   bool gone = false;
   for (int i = 0; i < 50 && !gone; ++i) {

@@ -75,7 +75,7 @@ TEST_F(UserNamespaceTest, RootIsMappedAndOwnsItsFiles) {
   // On the host the container's new files belong to the mapped range, and
   // the shared image is untouched.
   std::string upper =
-      warrend_->state_dir() + "/containers/mapped/upper/etc/made-here";
+      warrend_->state_dir() + "/containers/default/mapped/upper/etc/made-here";
   struct stat st;
   ASSERT_EQ(stat(upper.c_str(), &st), 0) << upper;
   EXPECT_EQ(st.st_uid, kHostBase);
@@ -154,7 +154,7 @@ TEST_F(UserNamespaceTest, BadMapsAreInvalidAndLeaveNothing) {
   EXPECT_EQ(list.containers_size(), 0);
   for (const char* id : {"bad1", "bad2", "bad3"}) {
     EXPECT_NE(
-        access((warrend_->state_dir() + "/containers/" + id).c_str(), F_OK), 0);
+        access((warrend_->state_dir() + "/containers/default/" + id).c_str(), F_OK), 0);
   }
 }
 
@@ -187,7 +187,7 @@ TEST_F(UserNamespaceTest, JoinAnotherContainersUserNamespace) {
   EXPECT_THAT(out, HasSubstr(absl::StrCat("0     ", kHostBase, "      65536")));
   // Its own UTS namespace (owned by the joined user namespace) and root.
   EXPECT_THAT(out, HasSubstr("0\n0\njoiner\n"));
-  std::string upper = warrend_->state_dir() + "/containers/joiner/upper/joined";
+  std::string upper = warrend_->state_dir() + "/containers/default/joiner/upper/joined";
   struct stat st;
   ASSERT_EQ(stat(upper.c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, kHostBase);

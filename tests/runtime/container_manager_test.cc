@@ -69,7 +69,7 @@ class ContainerManagerTest : public ::testing::Test {
   // then follows for a moment and is cancelled).
   std::vector<v1::Event> Journaled(const std::string& id) {
     EventFilter filter;
-    filter.container_ids = {id};
+    filter.container_keys = {id};
     std::vector<v1::Event> out;
     absl::Time until = absl::Now() + absl::Milliseconds(300);
     absl::Status s = manager_->Events(

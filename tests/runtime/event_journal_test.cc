@@ -149,13 +149,13 @@ TEST_F(EventJournalTest, FiltersByContainerAndType) {
   Add(j.get(), "b", kEventStarted);  // 4
   Add(j.get(), "c", kEventDeleted);  // 5
   EventFilter by_id;
-  by_id.container_ids = {"a", "c"};
+  by_id.container_keys = {"a", "c"};
   EXPECT_THAT(Sequences(j->Read(by_id, 0)), ElementsAre(1, 3, 5));
   EventFilter by_type;
   by_type.types = {kEventStarted};
   EXPECT_THAT(Sequences(j->Read(by_type, 0)), ElementsAre(3, 4));
   EventFilter both;
-  both.container_ids = {"b"};
+  both.container_keys = {"b"};
   both.types = {kEventStarted, kEventDeleted};
   EXPECT_THAT(Sequences(j->Read(both, 0)), ElementsAre(4));
   EXPECT_THAT(Sequences(j->Read({}, 3)), ElementsAre(4, 5));
@@ -193,7 +193,7 @@ TEST_F(EventJournalTest, FilteredSubscriberSeesOnlyItsLiveEvents) {
   auto j = OpenOrDie();
   Add(j.get(), "a", kEventCreated);
   EventFilter filter;
-  filter.container_ids = {"b"};
+  filter.container_keys = {"b"};
   std::vector<std::string> seen;
   std::thread subscriber([&] {
     (void)j->Subscribe(

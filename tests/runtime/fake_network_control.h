@@ -57,13 +57,16 @@ class FakeNetworkControl : public runtime::NetworkControl {
     return "nameserver 10.0.0.53\n";
   }
   absl::StatusOr<v1::Network> CreateNetwork(
-      const v1::NetworkConfig& config) override {
+      const v1::NetworkConfig& config, const std::string& tenant) override {
     v1::Network n;
     *n.mutable_config() = config;
+    n.set_tenant(tenant);
     return n;
   }
-  std::vector<v1::Network> ListNetworks() override { return {}; }
-  absl::Status DeleteNetwork(const std::string&) override {
+  std::vector<v1::Network> ListNetworks(const std::string&) override {
+    return {};
+  }
+  absl::Status DeleteNetwork(const std::string&, const std::string&) override {
     return absl::OkStatus();
   }
 
