@@ -75,6 +75,8 @@ bool EventFilter::Matches(const v1::Event& event) const {
   return (tenants.empty() || tenants.count(std::string(tenant)) > 0) &&
          (container_keys.empty() ||
           container_keys.count(EventKey(event)) > 0) &&
+         (container_ids.empty() ||
+          container_ids.count(event.container_id()) > 0) &&
          (types.empty() || types.count(event.type()) > 0);
 }
 

@@ -29,6 +29,9 @@ struct EventFilter {
   std::set<std::string> tenants;
   // Container keys (container_id.h: "<tenant>/<id>", bare for default).
   std::set<std::string> container_keys;
+  // Bare container ids matched in every tenant (an admin listening to all
+  // tenants names containers by id alone).
+  std::set<std::string> container_ids;
   std::set<std::string> types;
 
   bool Matches(const v1::Event& event) const;

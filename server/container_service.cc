@@ -190,7 +190,11 @@ grpc::Status ContainerService::Events(grpc::ServerContext* context,
   runtime::EventFilter filter;
   if (!scope->all_tenants) filter.tenants.insert(scope->tenant);
   for (const std::string& id : request->container_ids()) {
-    filter.container_keys.insert(runtime::ContainerKey(scope->tenant, id));
+    if (scope->all_tenants) {
+      filter.container_ids.insert(id);
+    } else {
+      filter.container_keys.insert(runtime::ContainerKey(scope->tenant, id));
+    }
   }
   filter.types.insert(request->types().begin(), request->types().end());
   absl::StatusOr<TenantLimiter::StreamSlot> slot = StreamSlotFor(*scope);

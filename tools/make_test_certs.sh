@@ -12,6 +12,8 @@
 #   agent-a.pem         client, URI SAN spiffe://cluster/agent-a (its identity)
 #   viewer-b.pem        client with only CN viewer-b (its identity)
 #   stranger.pem        client of ca with CN stranger, not in policy.textproto
+#   operator-a.pem, operator-b.pem, operator-c.pem
+#                       clients with only CN operator-a/-b/-c (tenant tests)
 #   other-ca.pem        an unrelated CA
 #   intruder.pem        client of other-ca claiming spiffe://cluster/agent-a
 #   expired.pem         client of ca claiming spiffe://cluster/agent-a, expired
@@ -65,6 +67,9 @@ leaf server-rotated ca warrend-rotated 825 "$server_ext"
 leaf agent-a ca agent-a 825 "$agent_ext"
 leaf viewer-b ca viewer-b 825 "$client_ext"
 leaf stranger ca stranger 825 "$client_ext"
+for op in operator-a operator-b operator-c; do
+  leaf "$op" ca "$op" 825 "$client_ext"
+done
 leaf intruder other-ca agent-a 825 "$agent_ext"
 # -days -1: it ended a day before it began, so it is expired right away.
 leaf expired ca agent-a -1 "$agent_ext"

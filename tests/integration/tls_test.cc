@@ -68,7 +68,8 @@ class TlsTest : public ::testing::Test {
         del.set_id(c.id());
         del.set_force(true);
         v1::DeleteResponse ignored;
-        (void)warrend_->UnixStub()->Delete(Ctx().get(), del, &ignored);
+        (void)warrend_->UnixStub()->Delete(InTenant(c.tenant()).get(), del,
+                                           &ignored);
       }
     }
     delete warrend_;
@@ -89,12 +90,22 @@ class TlsTest : public ::testing::Test {
     return req;
   }
 
-  void DeleteViaUnix(const std::string& id) {
+  // A unix-socket (admin) call context acting in `tenant`.
+  static std::unique_ptr<grpc::ClientContext> InTenant(
+      const std::string& tenant) {
+    auto ctx = Ctx();
+    ctx->AddMetadata("warren-tenant", tenant);
+    return ctx;
+  }
+
+  void DeleteViaUnix(const std::string& id,
+                     const std::string& tenant = "default") {
     v1::DeleteRequest del;
     del.set_id(id);
     del.set_force(true);
     v1::DeleteResponse ignored;
-    grpc::Status s = warrend_->UnixStub()->Delete(Ctx().get(), del, &ignored);
+    grpc::Status s =
+        warrend_->UnixStub()->Delete(InTenant(tenant).get(), del, &ignored);
     EXPECT_TRUE(s.ok()) << s.error_message();
   }
 
@@ -121,7 +132,8 @@ TEST_F(TlsTest, AdminCertificateMayListCreateAndIsAudited) {
                   "audit: identity=spiffe://cluster/agent-a tenant=cluster "
                   "role=admin rpc=warren.v1.ContainerService/Create "
                   "id=tls-admin code=OK")));
-  DeleteViaUnix("tls-admin");
+  EXPECT_EQ(created.container().tenant(), "cluster");
+  DeleteViaUnix("tls-admin", "cluster");
   // Reads are not audited.
   EXPECT_THAT(warrend_->AuditLines(),
               Not(Contains(HasSubstr("ContainerService/List"))));
@@ -148,8 +160,10 @@ TEST_F(TlsTest, ReflectionWorksOverTls) {
 
 TEST_F(TlsTest, ViewerMayReadButNotCreate) {
   v1::CreateResponse created;
+  // In the viewer's tenant: other tenants' containers are invisible to it.
   ASSERT_TRUE(warrend_->UnixStub()
-                  ->Create(Ctx().get(), CreateRequest("tls-seen"), &created)
+                  ->Create(InTenant("team-b").get(), CreateRequest("tls-seen"),
+                           &created)
                   .ok());
   auto viewer = As("viewer-b");
   v1::ListResponse list;
@@ -177,9 +191,10 @@ TEST_F(TlsTest, ViewerMayReadButNotCreate) {
                                  "rpc=warren.v1.ContainerService/Create id=- "
                                  "code=PERMISSION_DENIED")));
   // Denied before any handler ran: the container is still there.
-  EXPECT_TRUE(
-      warrend_->UnixStub()->Inspect(Ctx().get(), inspect, &inspected).ok());
-  DeleteViaUnix("tls-seen");
+  EXPECT_TRUE(warrend_->UnixStub()
+                  ->Inspect(InTenant("team-b").get(), inspect, &inspected)
+                  .ok());
+  DeleteViaUnix("tls-seen", "team-b");
 }
 
 TEST_F(TlsTest, IdentityNotInThePolicyMayCallNothing) {

@@ -238,26 +238,6 @@ absl::StatusOr<ParsedArgs> ParseFlags(const std::vector<FlagSpec>& specs_in,
   return out;
 }
 
-absl::StatusOr<GlobalOptions> ParseGlobalArgs(
-    const std::vector<std::string>& args, const std::string& env_socket) {
-  absl::StatusOr<ParsedArgs> p = ParseFlags(
-      {{"socket", 0, true}, {"json", 0, false}, {"version", 'v', false}}, args,
-      /*interspersed=*/false);
-  if (!p.ok()) return p.status();
-  GlobalOptions out;
-  out.socket =
-      p->Last("socket", env_socket.empty() ? kDefaultSocket : env_socket);
-  if (out.socket.empty()) return Usage("--socket must not be empty");
-  out.json = p->Bool("json");
-  out.help = p->Bool("help");
-  out.version = p->Bool("version");
-  if (!p->positional.empty()) {
-    out.command = p->positional[0];
-    out.args.assign(p->positional.begin() + 1, p->positional.end());
-  }
-  return out;
-}
-
 absl::StatusOr<CreateOptions> ParseCreateArgs(
     const std::vector<std::string>& args) {
   absl::StatusOr<ParsedArgs> p =

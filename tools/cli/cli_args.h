@@ -16,7 +16,8 @@
 
 namespace warren::cli {
 
-// Used when neither --socket nor $WARREN_SOCKET names the daemon's socket.
+// Used when no --socket, --host, $WARREN_SOCKET or $WARREN_HOST names the
+// daemon.
 inline constexpr char kDefaultSocket[] = "/run/warren/warren.sock";
 // Used when `create`/`run` get no --rootfs.
 inline constexpr char kDefaultRootfs[] = "/var/lib/warren/images/busybox";
@@ -51,21 +52,8 @@ absl::StatusOr<ParsedArgs> ParseFlags(const std::vector<FlagSpec>& specs,
                                       const std::vector<std::string>& args,
                                       bool interspersed);
 
-// Flags that come before the command name.
-struct GlobalOptions {
-  std::string socket;
-  bool json = false;
-  bool help = false;
-  bool version = false;
-  std::string command;            // empty if none was given
-  std::vector<std::string> args;  // everything after the command name
-};
-
-// Parses `warren [global flags] COMMAND ARGS...`. `env_socket` is
-// $WARREN_SOCKET (empty if unset); --socket beats it, and it beats the
-// built-in default.
-absl::StatusOr<GlobalOptions> ParseGlobalArgs(
-    const std::vector<std::string>& args, const std::string& env_socket);
+// The global flags (socket, host, TLS, tenant, --json) are parsed by
+// ParseGlobalArgs in cli_connection.h.
 
 // `create` and the create part of `run`.
 struct CreateOptions {

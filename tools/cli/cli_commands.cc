@@ -78,6 +78,7 @@ grpc::Status Runner::DoCreate(std::string* id, const v1::ContainerSpec& spec,
   request.set_id(*id);
   *request.mutable_spec() = spec;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx, env_.timeout);
   v1::CreateResponse response;
   grpc::Status s = env_.stub->Create(&ctx, request, &response);
@@ -109,6 +110,7 @@ int Runner::Run(const std::vector<std::string>& args) {
   }
   auto remove = [&](bool force) -> grpc::Status {
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     SetDeadline(&ctx, env_.timeout * (force ? 2 : 1));
     v1::DeleteRequest request;
     request.set_id(id);
@@ -120,6 +122,7 @@ int Runner::Run(const std::vector<std::string>& args) {
   start.set_id(id);
   v1::StartResponse started;
   grpc::ClientContext start_ctx;
+  Prepare(&start_ctx);
   SetDeadline(&start_ctx, env_.timeout);
   if (grpc::Status s = env_.stub->Start(&start_ctx, start, &started); !s.ok()) {
     int rc = Fail(s, "start: ");
@@ -148,12 +151,13 @@ int Runner::Run(const std::vector<std::string>& args) {
   {
     std::unique_ptr<SignalForwarder> forwarder;
     if (env_.forward_signals) {
-      forwarder = std::make_unique<SignalForwarder>(env_.stub, id, env_.socket,
-                                                    env_.err);
+      forwarder = std::make_unique<SignalForwarder>(env_.stub, id, env_.target,
+                                                    env_.tenant, env_.err);
     }
     v1::WaitRequest request;
     request.set_id(id);
     grpc::ClientContext ctx;  // no deadline: the container may run for days
+    Prepare(&ctx);
     if (grpc::Status s = env_.stub->Wait(&ctx, request, &waited); !s.ok()) {
       return Fail(s, "wait: ");
     }
@@ -178,6 +182,7 @@ int Runner::Start(const std::vector<std::string>& args) {
   request.set_id(opts->id);
   v1::StartResponse response;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx, env_.timeout);
   if (grpc::Status s = env_.stub->Start(&ctx, request, &response); !s.ok()) {
     return Fail(s);
@@ -195,6 +200,7 @@ int Runner::Wait(const std::vector<std::string>& args) {
   request.set_id(opts->id);
   v1::WaitResponse response;
   grpc::ClientContext ctx;  // no deadline
+  Prepare(&ctx);
   if (grpc::Status s = env_.stub->Wait(&ctx, request, &response); !s.ok()) {
     return Fail(s);
   }
@@ -212,6 +218,7 @@ int Runner::Kill(const std::vector<std::string>& args) {
   if (opts->help) return ShowHelp();
   v1::KillResponse response;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx, env_.timeout);
   if (grpc::Status s = env_.stub->Kill(&ctx, opts->request, &response);
       !s.ok()) {
@@ -232,6 +239,7 @@ int Runner::Rm(const std::vector<std::string>& args) {
     request.set_force(opts->force);
     v1::DeleteResponse response;
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     // Force waits up to the container's stop timeout (10 s by default).
     SetDeadline(&ctx, env_.timeout * (opts->force ? 2 : 1));
     if (grpc::Status s = env_.stub->Delete(&ctx, request, &response); !s.ok()) {
@@ -251,6 +259,7 @@ int Runner::Inspect(const std::vector<std::string>& args) {
   request.set_id(opts->id);
   v1::InspectResponse response;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx, env_.timeout);
   if (grpc::Status s = env_.stub->Inspect(&ctx, request, &response); !s.ok()) {
     return Fail(s);
@@ -266,6 +275,7 @@ int Runner::Ps(const std::vector<std::string>& args) {
   if (opts->help) return ShowHelp();
   v1::ListResponse response;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx, env_.timeout);
   if (grpc::Status s = env_.stub->List(&ctx, opts->request, &response);
       !s.ok()) {

@@ -26,8 +26,12 @@ inline constexpr int kExitUsage = 2;
 // flags.
 struct CommandEnv {
   warren::v1::ContainerService::StubInterface* stub = nullptr;
-  // The daemon's socket path, for the "cannot reach warrend" message.
-  std::string socket;
+  // How errors name the daemon (DaemonName(): "unix:///PATH" or
+  // "tcp://HOST:PORT"), e.g. in "cannot reach warrend at ...".
+  std::string target;
+  // The tenant every call names in "warren-tenant" metadata (PrepareContext);
+  // empty: none.
+  std::string tenant;
   bool json = false;
   FILE* out = stdout;
   FILE* err = stderr;

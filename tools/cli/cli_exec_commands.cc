@@ -63,6 +63,7 @@ int ExecRunner::Exec(const std::vector<std::string>& args) {
   if (opts->detach) {
     v1::ExecResponse response;
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     SetDeadline(&ctx);
     if (grpc::Status s = env_.stub->Exec(&ctx, opts->request, &response);
         !s.ok()) {
@@ -100,6 +101,7 @@ Outcome ExecRunner::ExecAndStream(const v1::ExecRequest& request,
   v1::ExecResponse started;
   {
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     SetDeadline(&ctx);
     outcome.status = env_.stub->Exec(&ctx, request, &started);
     if (!outcome.status.ok()) return outcome;
@@ -110,7 +112,7 @@ Outcome ExecRunner::ExecAndStream(const v1::ExecRequest& request,
   // (`exec -it c sh | tee log` too, unlike docker).
   bool follow_size = request.process().tty() && (terminal->OutputIsTerminal() ||
                                                  terminal->InputIsTerminal());
-  StreamSession session(env_.stub, env_.out, env_.err,
+  StreamSession session(env_.stub, env_.tenant, env_.out, env_.err,
                         follow_size ? terminal : nullptr);
   // Declared after the session, so it stops before the session goes away.
   std::unique_ptr<SignalWatcher> watcher;
@@ -144,11 +146,12 @@ void ExecRunner::Forward(const std::string& id, const std::string& exec_id,
   request.set_signal(SignalName(sig));
   v1::KillResponse response;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx, absl::Seconds(10));
   grpc::Status s = env_.stub->Kill(&ctx, request, &response);
   if (!s.ok()) {
     fprintf(env_.err, "warren: %s: forwarding %s: %s\n", command_.c_str(),
-            SignalName(sig).c_str(), DescribeRpcError(s, env_.socket).c_str());
+            SignalName(sig).c_str(), DescribeRpcError(s, env_.target).c_str());
     fflush(env_.err);
   }
 }
@@ -164,7 +167,7 @@ int ExecRunner::Attach(const std::vector<std::string>& args) {
   absl::StatusOr<AttachOptions> opts = ParseAttachArgs(args);
   if (!opts.ok()) return UsageError(opts.status());
   if (opts->help) return ShowHelp();
-  StreamSession session(env_.stub, env_.out, env_.err, nullptr);
+  StreamSession session(env_.stub, env_.tenant, env_.out, env_.err, nullptr);
   std::atomic<int> detached_by{0};
   std::unique_ptr<SignalWatcher> watcher;
   if (env_.forward_signals) {
@@ -212,7 +215,7 @@ int ExecRunner::ToInit(const std::string& id, bool tty, bool open_stdin) {
     }
     bool follow_size =
         tty && (terminal->OutputIsTerminal() || terminal->InputIsTerminal());
-    StreamSession session(env_.stub, env_.out, env_.err,
+    StreamSession session(env_.stub, env_.tenant, env_.out, env_.err,
                           follow_size ? terminal : nullptr);
     std::unique_ptr<SignalWatcher> watcher;
     if (env_.forward_signals) {

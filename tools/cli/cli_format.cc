@@ -102,8 +102,14 @@ std::string FormatPsTable(
   const bool ports = std::any_of(list.begin(), list.end(), [](const auto& c) {
     return c.network().ports_size() > 0;
   });
+  // TENANT only when the listing spans tenants (an admin over TCP), so a
+  // single-tenant table looks as it always did.
+  const bool tenants = std::any_of(list.begin(), list.end(), [](const auto& c) {
+    return !c.tenant().empty() && c.tenant() != "default";
+  });
   std::vector<std::vector<std::string>> rows = {
       {"ID", "STATE", "PID", "EXIT", "CREATED", "COMMAND"}};
+  if (tenants) rows[0].insert(rows[0].begin() + 1, "TENANT");
   if (ports) rows[0].push_back("PORTS");
   for (const Container& c : list) {
     std::string command = JoinCommand(c.spec().process().args());
@@ -113,6 +119,10 @@ std::string FormatPsTable(
     rows.push_back({c.id(), StateName(c.state()),
                     c.pid() > 0 ? absl::StrCat(c.pid()) : "-", ExitSummary(c),
                     RelativeTime(c.created_at(), now), command});
+    if (tenants) {
+      rows.back().insert(rows.back().begin() + 1,
+                         c.tenant().empty() ? "default" : c.tenant());
+    }
     if (ports) rows.back().push_back(FormatPorts(c.network().ports()));
   }
   return FormatTable(rows);

@@ -46,7 +46,8 @@ std::string StateName(warren::v1::ContainerState state);
 std::string ExitSummary(const warren::v1::Container& c);
 
 // The `ps` table (ID, STATE, PID, EXIT, CREATED, COMMAND, and PORTS if any
-// container has ports published), one line per container plus the header,
+// container has ports published; TENANT after ID if any container's tenant
+// is neither empty nor "default"), one line per container plus the header,
 // each line ending in '\n'. Columns are padded to the widest cell and
 // separated by three spaces; the COMMAND column is cut to 40 characters
 // unless `no_trunc`.

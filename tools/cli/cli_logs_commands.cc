@@ -61,6 +61,7 @@ grpc::Status LogsRunner::ReadOnce(const v1::LogsRequest& request,
                                   int64_t* received,
                                   google::protobuf::Timestamp* last) {
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   if (!request.follow()) SetDeadline(&ctx, env_.timeout);
   std::unique_ptr<grpc::ClientReaderInterface<v1::LogsResponse>> reader =
       env_.stub->Logs(&ctx, request);
@@ -135,6 +136,7 @@ int LogsRunner::Logs(const std::vector<std::string>& args) {
     // --tail 0 prints nothing, but still reports an unknown container.
     request.set_tail(1);
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     SetDeadline(&ctx, env_.timeout);
     auto reader = env_.stub->Logs(&ctx, request);
     v1::LogsResponse ignored;

@@ -54,6 +54,7 @@ int NetworkRunner::Create(const std::vector<std::string>& args) {
   if (opts->help) return ShowHelp();
   v1::CreateNetworkResponse response;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx);
   if (grpc::Status s = env_.stub->CreateNetwork(&ctx, opts->request, &response);
       !s.ok()) {
@@ -66,6 +67,7 @@ int NetworkRunner::Create(const std::vector<std::string>& args) {
 
 grpc::Status NetworkRunner::List(v1::ListNetworksResponse* out) {
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx);
   grpc::Status s =
       env_.stub->ListNetworks(&ctx, v1::ListNetworksRequest(), out);
@@ -104,6 +106,7 @@ int NetworkRunner::Rm(const std::vector<std::string>& args) {
     request.set_name(name);
     v1::DeleteNetworkResponse response;
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     SetDeadline(&ctx);
     if (grpc::Status s = env_.stub->DeleteNetwork(&ctx, request, &response);
         !s.ok()) {

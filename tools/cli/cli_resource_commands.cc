@@ -54,6 +54,7 @@ int ResourceRunner::Stats(const std::vector<std::string>& args) {
     request.set_id(id);
     v1::StatsResponse response;
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     SetDeadline(&ctx);
     if (grpc::Status s = env_.stub->Stats(&ctx, request, &response); !s.ok()) {
       rc = Fail(s, opts->ids.size() > 1 ? id + ": " : "");
@@ -88,6 +89,7 @@ int ResourceRunner::PauseResume(const std::vector<std::string>& args) {
   int rc = kExitOk;
   for (const std::string& id : opts->ids) {
     grpc::ClientContext ctx;
+    Prepare(&ctx);
     SetDeadline(&ctx);
     grpc::Status s;
     if (command_ == "pause") {
@@ -116,6 +118,7 @@ int ResourceRunner::Update(const std::vector<std::string>& args) {
   if (opts->help) return ShowHelp();
   v1::UpdateResponse response;
   grpc::ClientContext ctx;
+  Prepare(&ctx);
   SetDeadline(&ctx);
   if (grpc::Status s = env_.stub->Update(&ctx, opts->request, &response);
       !s.ok()) {
@@ -131,6 +134,7 @@ int ResourceRunner::Events(const std::vector<std::string>& args) {
   if (!opts.ok()) return UsageError(opts.status());
   if (opts->help) return ShowHelp();
   grpc::ClientContext ctx;  // no deadline: follows until cancelled
+  Prepare(&ctx);
   std::unique_ptr<grpc::ClientReaderInterface<v1::Event>> reader =
       env_.stub->Events(&ctx, opts->request);
   v1::Event event;

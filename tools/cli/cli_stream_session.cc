@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "tools/cli/cli_support.h"
 
 namespace warren::cli {
 namespace {
@@ -44,8 +45,10 @@ int ExitCodeOf(const v1::ExitStatus& status) {
 }
 
 StreamSession::StreamSession(v1::ContainerService::StubInterface* stub,
-                             FILE* out, FILE* err, Terminal* size_source)
+                             const std::string& tenant, FILE* out, FILE* err,
+                             Terminal* size_source)
     : stub_(stub), out_(out), err_(err), size_source_(size_source) {
+  PrepareContext(&ctx_, tenant);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
     wake_read_ = fds[0];

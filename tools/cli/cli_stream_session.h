@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
@@ -25,9 +26,11 @@ class StreamSession {
  public:
   // `out`/`err` receive the process's stdout/stderr. With `size_source`
   // (not null), its size is sent once the stream is open and again on each
-  // Resize (a tty process that should follow the local window).
-  StreamSession(warren::v1::ContainerService::StubInterface* stub, FILE* out,
-                FILE* err, Terminal* size_source);
+  // Resize (a tty process that should follow the local window). `tenant`
+  // goes into the call's metadata (PrepareContext).
+  StreamSession(warren::v1::ContainerService::StubInterface* stub,
+                const std::string& tenant, FILE* out, FILE* err,
+                Terminal* size_source);
   ~StreamSession();
 
   StreamSession(const StreamSession&) = delete;

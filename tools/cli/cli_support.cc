@@ -44,6 +44,15 @@ int ProbeSocket(const std::string& socket) {
   return error;
 }
 
+// What NewDaemonChannel promises for either transport.
+grpc::ChannelArguments DaemonChannelArgs() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return args;
+}
+
 const char* SignalName(int sig) {
   switch (sig) {
     case SIGINT:
@@ -66,12 +75,23 @@ sigset_t ForwardedSignals() {
 
 }  // namespace
 
+void PrepareContext(grpc::ClientContext* ctx, const std::string& tenant) {
+  if (!tenant.empty()) ctx->AddMetadata(kTenantMetadataKey, tenant);
+}
+
 std::string DescribeRpcError(const grpc::Status& status,
-                             const std::string& socket) {
+                             const std::string& daemon) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      absl::StartsWith(daemon, "tcp://")) {
+    // Nothing to probe locally: gRPC's message says what failed (refused,
+    // unreachable, TLS handshake).
+    return absl::StrCat("cannot reach warrend at ", daemon, ": ",
+                        FormatRpcError(status));
+  }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     std::string target =
-        absl::StartsWith(socket, "unix:") ? socket : "unix://" + socket;
-    int error = ProbeSocket(socket);
+        absl::StartsWith(daemon, "unix:") ? daemon : "unix://" + daemon;
+    int error = ProbeSocket(daemon);
     if (error == EACCES || error == EPERM) {
       return absl::StrCat("cannot reach warrend at ", target,
                           ": permission denied (the socket is root-only; "
@@ -86,12 +106,19 @@ std::string DescribeRpcError(const grpc::Status& status,
 }
 
 std::shared_ptr<grpc::Channel> NewDaemonChannel(const std::string& target) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+                                   DaemonChannelArgs());
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewDaemonChannel(
+    const Connection& connection) {
+  if (connection.transport == Connection::Transport::kUnix) {
+    return NewDaemonChannel(GrpcTarget(connection));
+  }
+  absl::StatusOr<grpc::SslCredentialsOptions> tls = LoadTlsOptions(connection);
+  if (!tls.ok()) return tls.status();
+  return grpc::CreateCustomChannel(
+      GrpcTarget(connection), grpc::SslCredentials(*tls), DaemonChannelArgs());
 }
 
 std::string GenerateId() {
@@ -117,8 +144,12 @@ std::string GenerateId() {
 
 SignalForwarder::SignalForwarder(
     warren::v1::ContainerService::StubInterface* stub, std::string id,
-    std::string socket, FILE* err)
-    : stub_(stub), id_(std::move(id)), socket_(std::move(socket)), err_(err) {
+    std::string target, std::string tenant, FILE* err)
+    : stub_(stub),
+      id_(std::move(id)),
+      target_(std::move(target)),
+      tenant_(std::move(tenant)),
+      err_(err) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -135,6 +166,7 @@ void SignalForwarder::Loop() {
     int sig = sigtimedwait(&set, nullptr, &tick);
     if (sig <= 0) continue;
     grpc::ClientContext ctx;
+    PrepareContext(&ctx, tenant_);
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::seconds(10));
     warren::v1::KillRequest request;
@@ -144,7 +176,7 @@ void SignalForwarder::Loop() {
     grpc::Status s = stub_->Kill(&ctx, request, &response);
     if (!s.ok()) {
       fprintf(err_, "warren: run: forwarding %s: %s\n", SignalName(sig),
-              DescribeRpcError(s, socket_).c_str());
+              DescribeRpcError(s, target_).c_str());
     }
   }
 }

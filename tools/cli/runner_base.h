@@ -25,6 +25,10 @@ class RunnerBase {
   RunnerBase(const CommandEnv& env, std::string command)
       : env_(env), command_(std::move(command)) {}
 
+  // Every context a runner creates starts here (tenant metadata).
+  void Prepare(grpc::ClientContext* ctx) const {
+    PrepareContext(ctx, env_.tenant);
+  }
   void SetDeadline(grpc::ClientContext* ctx, absl::Duration d) const {
     ctx->set_deadline(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(absl::ToInt64Milliseconds(d)));
@@ -33,7 +37,7 @@ class RunnerBase {
     SetDeadline(ctx, env_.timeout);
   }
   int Fail(const grpc::Status& s, const std::string& what = "") {
-    return Error(absl::StrCat(what, DescribeRpcError(s, env_.socket)));
+    return Error(absl::StrCat(what, DescribeRpcError(s, env_.target)));
   }
   int Error(const std::string& message) {
     fprintf(env_.err, "warren: %s: %s\n", command_.c_str(), message.c_str());

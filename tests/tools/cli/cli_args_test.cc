@@ -65,29 +65,6 @@ TEST(ParseFlagsTest, Errors) {
             "flag --all takes no value (or =true/=false)");
 }
 
-TEST(GlobalArgsTest, SocketPrecedence) {
-  absl::StatusOr<GlobalOptions> g = ParseGlobalArgs({"ps"}, "");
-  ASSERT_TRUE(g.ok());
-  EXPECT_EQ(g->socket, "/run/warren/warren.sock");
-  g = ParseGlobalArgs({"ps"}, "/env.sock");
-  EXPECT_EQ(g->socket, "/env.sock");
-  g = ParseGlobalArgs({"--socket", "/flag.sock", "--json", "ps", "-a"},
-                      "/env.sock");
-  ASSERT_TRUE(g.ok());
-  EXPECT_EQ(g->socket, "/flag.sock");
-  EXPECT_TRUE(g->json);
-  EXPECT_EQ(g->command, "ps");
-  EXPECT_THAT(g->args, ElementsAre("-a"));
-}
-
-TEST(GlobalArgsTest, CommandFlagsAreNotGlobal) {
-  // --json after the command belongs to the command.
-  absl::StatusOr<GlobalOptions> g = ParseGlobalArgs({"ps", "--json"}, "");
-  ASSERT_TRUE(g.ok());
-  EXPECT_FALSE(g->json);
-  EXPECT_THAT(g->args, ElementsAre("--json"));
-}
-
 TEST(CreateArgsTest, FullSpec) {
   absl::StatusOr<CreateOptions> c = ParseCreateArgs(
       {"--name", "web",    "--rootfs",  "/img",        "--hostname",

@@ -170,13 +170,25 @@ TEST(DescribeRpcErrorTest, UnreachableSocket) {
             "NOT_FOUND: x");
 }
 
+TEST(DescribeRpcErrorTest, UnreachableTcpHostIsNamed) {
+  grpc::Status unavailable(grpc::StatusCode::UNAVAILABLE,
+                           "failed to connect to all addresses");
+  EXPECT_EQ(DescribeRpcError(unavailable, "tcp://[::1]:7443"),
+            "cannot reach warrend at tcp://[::1]:7443: UNAVAILABLE: failed "
+            "to connect to all addresses");
+  EXPECT_EQ(
+      DescribeRpcError(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no"),
+                       "tcp://[::1]:7443"),
+      "PERMISSION_DENIED: no");
+}
+
 TEST(DescribeRpcErrorTest, RealChannelToMissingSocket) {
   std::string target = "unix:///nonexistent/warren.sock";
   auto stub = v1::ContainerService::NewStub(
       grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   CommandEnv env;
   env.stub = stub.get();
-  env.socket = target;
+  env.target = target;
   Capture out, err;
   env.out = out.file();
   env.err = err.file();

@@ -95,6 +95,23 @@ TEST(PsTableTest, EmptyListIsHeaderOnly) {
             "ID   STATE   PID   EXIT   CREATED   COMMAND\n");
 }
 
+TEST(PsTableTest, TenantColumnOnlyAcrossTenants) {
+  google::protobuf::RepeatedPtrField<v1::Container> list;
+  AddTo(&list, MakeContainer("web", v1::RUNNING, 42, absl::Seconds(5)))
+      ->set_tenant("default");
+  AddTo(&list, MakeContainer("db", v1::CREATED, 0, absl::Seconds(5)));
+  // "default" and unset (an older warrend) are the single-tenant table.
+  EXPECT_EQ(FormatPsTable(list, kNow, false),
+            "ID    STATE     PID   EXIT   CREATED         COMMAND\n"
+            "web   running   42    -      5 seconds ago\n"
+            "db    created   -     -      5 seconds ago\n");
+  list.Mutable(1)->set_tenant("team-b");
+  EXPECT_EQ(FormatPsTable(list, kNow, false),
+            "ID    TENANT    STATE     PID   EXIT   CREATED         COMMAND\n"
+            "web   default   running   42    -      5 seconds ago\n"
+            "db    team-b    created   -     -      5 seconds ago\n");
+}
+
 TEST(PsTableTest, TruncatesLongCommands) {
   google::protobuf::RepeatedPtrField<v1::Container> list;
   v1::Container* c =

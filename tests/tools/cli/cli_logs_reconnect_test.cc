@@ -105,7 +105,7 @@ TEST(LogsReconnectTest, FollowSurvivesADaemonRestart) {
   auto stub = v1::ContainerService::NewStub(NewDaemonChannel(target));
   CommandEnv env;
   env.stub = stub.get();
-  env.socket = target;
+  env.target = target;
   env.out = out;
   env.err = err.file();
   env.logs_reconnect = absl::Seconds(10);

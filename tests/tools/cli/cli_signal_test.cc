@@ -59,10 +59,14 @@ class KillableService : public v1::ContainerService::Service {
     resp->mutable_status()->set_signal("SIGINT");
     return grpc::Status::OK;
   }
-  grpc::Status Kill(grpc::ServerContext*, const v1::KillRequest* req,
+  grpc::Status Kill(grpc::ServerContext* ctx, const v1::KillRequest* req,
                     v1::KillResponse*) override {
     Record("Kill " + req->id() + " " + req->signal());
     std::lock_guard<std::mutex> lock(mu_);
+    auto tenant = ctx->client_metadata().find(kTenantMetadataKey);
+    if (tenant != ctx->client_metadata().end()) {
+      kill_tenant_.assign(tenant->second.data(), tenant->second.size());
+    }
     killed_ = true;
     cv_.notify_all();
     return grpc::Status::OK;
@@ -82,6 +86,11 @@ class KillableService : public v1::ContainerService::Service {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
   }
+  // The warren-tenant metadata of the last Kill.
+  std::string KillTenant() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return kill_tenant_;
+  }
 
  private:
   void Record(const std::string& call) {
@@ -92,6 +101,7 @@ class KillableService : public v1::ContainerService::Service {
   std::mutex mu_;
   std::condition_variable cv_;
   bool killed_ = false;
+  std::string kill_tenant_;
   std::vector<std::string> calls_;
 };
 
@@ -107,7 +117,8 @@ TEST(SignalForwardingTest, CtrlCKillsTheContainerAndRmStillRuns) {
 
   CommandEnv env;
   env.stub = stub.get();
-  env.socket = "unix:///unused";
+  env.target = "unix:///unused";
+  env.tenant = "team-a";
   env.forward_signals = true;
   std::thread ctrl_c([] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -118,6 +129,8 @@ TEST(SignalForwardingTest, CtrlCKillsTheContainerAndRmStillRuns) {
   EXPECT_EQ(rc, 130);
   EXPECT_THAT(service.Calls(), ElementsAre("Create", "Start", "Wait",
                                            "Kill c SIGINT", "Logs", "Delete"));
+  // The forwarder's own Kill names the tenant too.
+  EXPECT_EQ(service.KillTenant(), "team-a");
   server->Shutdown();
 }
 

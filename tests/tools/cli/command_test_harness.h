@@ -48,7 +48,7 @@ class InProcessCommandTest : public ::testing::Test {
     stub_ = warren::v1::ContainerService::NewStub(
         server_->InProcessChannel(grpc::ChannelArguments()));
     env_.stub = stub_.get();
-    env_.socket = "unix:///nonexistent/warren.sock";
+    env_.target = "unix:///nonexistent/warren.sock";
     env_.out = out_.file();
     env_.err = err_.file();
   }
