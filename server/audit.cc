@@ -51,8 +51,19 @@ class AuditInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
-      Caller caller =
-          authorizer_->CallerOf(*info_->server_context()->auth_context());
+      grpc::ServerContextBase* ctx = info_->server_context();
+      Caller caller = authorizer_->CallerOf(*ctx->auth_context());
+      // An admin acts in the tenant it names (server/tenant_scope.h): that
+      // is the tenant the call touched.
+      if (caller.role == Role::kAdmin) {
+        auto named = ctx->client_metadata().find(grpc::string_ref(
+            kTenantMetadataKey.data(), kTenantMetadataKey.size()));
+        if (named != ctx->client_metadata().end()) {
+          caller.tenant.assign(named->second.data(), named->second.size());
+        } else if (caller.tenant.empty()) {
+          caller.tenant = "default";
+        }
+      }
       Audit(caller, method_, object_id_, methods->GetSendStatus().error_code());
     }
     methods->Proceed();

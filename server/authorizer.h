@@ -21,6 +21,10 @@
 
 namespace warren::server {
 
+// The request metadata an admin names the tenant it acts in with
+// (server/tenant_scope.h).
+inline constexpr absl::string_view kTenantMetadataKey = "warren-tenant";
+
 // The identity a verified TLS client certificate states: its URI subject
 // alternative name (e.g. spiffe://cluster/agent-a) if it has exactly one,
 // else its subject common name. An error (a one-line reason) if it has

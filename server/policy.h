@@ -37,7 +37,7 @@ class Policy {
   // The entry of `identity`; nullptr if the policy does not list it.
   const Entry* Find(absl::string_view identity) const;
   size_t size() const { return entries_.size(); }
-  // The parsed file, for what is not enforced yet (tenant_limits).
+  // The parsed file (tenant_limits are read from it per call).
   const v1::AccessPolicy& proto() const { return proto_; }
 
  private:

@@ -18,9 +18,6 @@
 
 namespace warren::server {
 
-// The request metadata an admin names a tenant with.
-inline constexpr absl::string_view kTenantMetadataKey = "warren-tenant";
-
 // The tenant of one call.
 struct CallScope {
   Caller caller;

@@ -214,7 +214,7 @@ TEST_F(TlsTest, UnixSocketCallerIsAuditedAsUnixAdmin) {
                   .ok());
   DeleteViaUnix("tls-unix");
   EXPECT_THAT(warrend_->AuditLines(),
-              Contains(HasSubstr("audit: identity=unix tenant=- role=admin "
+              Contains(HasSubstr("audit: identity=unix tenant=default role=admin "
                                  "rpc=warren.v1.ContainerService/Delete "
                                  "id=tls-unix code=OK")));
 }

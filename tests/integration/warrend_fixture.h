@@ -37,6 +37,9 @@ class WarrendProcess {
   void Stop(int signal);
 
   std::shared_ptr<grpc::Channel> NewChannel() const;
+  // warrend's own pid (setpriv execs it), -1 when stopped: tests read its
+  // /proc entries (threads, descriptors).
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string socket() const { return dir_ + "/warren.sock"; }
   std::string state_dir() const { return dir_ + "/state"; }
