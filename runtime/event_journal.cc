@@ -159,7 +159,9 @@ absl::StatusOr<std::vector<v1::Event>> EventJournal::Append(
   if (!WriteAll(fd_, data) || fsync(fd_) != 0) {
     absl::Status error = ErrnoError("append to", path_);
     // Take back whatever part made it, so the file ends on a whole record.
-    (void)ftruncate(fd_, static_cast<off_t>(file_size_));
+    // If that fails too, the torn record is cut off at the next Open.
+    if (ftruncate(fd_, static_cast<off_t>(file_size_)) != 0) {
+    }
     return error;
   }
   file_size_ += data.size();
