@@ -38,6 +38,7 @@ absl::Status Firewall::SyncLocked() {
   if (absl::Status s = ValidateTableName(table_name_, "table name"); !s.ok()) {
     return s;
   }
+  synced_ = false;
   const std::vector<PortForward> all = AllForwardsLocked();
   const FirewallPlan plan = BuildFirewallPlan(table_name_, networks_, all);
   const std::string what = absl::StrCat("sync nftables table ip ", table_name_,
@@ -53,6 +54,7 @@ absl::Status Firewall::SyncLocked() {
   if (absl::Status s = ops_->Run(plan.script); !s.ok()) {
     return Prefixed(what, s);
   }
+  synced_ = true;
   return absl::OkStatus();
 }
 
@@ -114,7 +116,12 @@ absl::Status Firewall::AddForwards(absl::string_view container_id,
 
 absl::Status Firewall::RemoveContainer(absl::string_view container_id) {
   absl::MutexLock lock(&mu_);
-  forwards_.erase(std::string(container_id));
+  // Most containers publish no ports: their delete must not pay for
+  // replacing the whole table (RCU waits of ~15 ms).
+  // A failed sync earlier leaves the kernel behind: then always sync.
+  if (forwards_.erase(std::string(container_id)) == 0 && synced_) {
+    return absl::OkStatus();
+  }
   return SyncLocked();
 }
 

@@ -94,6 +94,9 @@ class Firewall {
   mutable absl::Mutex mu_;
   std::vector<NatNetwork> networks_ ABSL_GUARDED_BY(mu_);
   ForwardMap forwards_ ABSL_GUARDED_BY(mu_);
+  // The kernel's table matches networks_ and forwards_ (the last sync
+  // succeeded).
+  bool synced_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace warren::netns

@@ -160,8 +160,9 @@ SignalForwarder::~SignalForwarder() {
 
 void SignalForwarder::Loop() {
   sigset_t set = ForwardedSignals();
-  // Polls so the destructor is noticed within a tick.
-  timespec tick{0, 100 * 1000 * 1000};
+  // Polls so the destructor is noticed within a tick: short, since every
+  // `warren run` waits for it on the way out.
+  timespec tick{0, 5 * 1000 * 1000};
   while (!done_.load()) {
     int sig = sigtimedwait(&set, nullptr, &tick);
     if (sig <= 0) continue;
