@@ -145,7 +145,8 @@ TEST_F(CgroupTest, StatsPauseResumeUpdateAndDelete) {
   del.set_force(true);
   v1::DeleteResponse deleted;
   ASSERT_TRUE(stub_->Delete(Ctx().get(), del, &deleted).ok());
-  for (const std::string& dir : runtime::CgroupDirs(system_, "warren/default/live")) {
+  for (const std::string& dir :
+       runtime::CgroupDirs(system_, "warren/default/live")) {
     struct stat st;
     EXPECT_NE(stat(dir.c_str(), &st), 0) << dir << " left behind";
   }

@@ -82,14 +82,16 @@ TEST_P(CreateFailureTest, LeavesNothingBehind) {
   absl::StatusOr<runtime::CgroupSystem> cgroups =
       runtime::CgroupSystem::Detect();
   ASSERT_TRUE(cgroups.ok());
-  for (const std::string& dir : runtime::CgroupDirs(*cgroups, "warren/default/" + id)) {
+  for (const std::string& dir :
+       runtime::CgroupDirs(*cgroups, "warren/default/" + id)) {
     struct stat st;
     EXPECT_NE(stat(dir.c_str(), &st), 0) << dir << " left behind";
   }
   // The monitor reports before it exits: give it a moment.
   int left = 0;
   for (int i = 0; i < 20; ++i) {
-    left = ProcessesMentioning(warrend_->state_dir() + "/containers/default/" + id);
+    left = ProcessesMentioning(warrend_->state_dir() + "/containers/default/" +
+                               id);
     if (left == 0) break;
     usleep(100 * 1000);
   }

@@ -169,7 +169,8 @@ TEST_F(LogsTest, RotationDropsTheOldestAndKeepsTheNewest) {
   StartOrDie("rot");
   v1::WaitResponse waited;
   ASSERT_TRUE(WaitFor("rot", &waited).ok());
-  std::string log = warrend_->state_dir() + "/containers/default/rot/container.log";
+  std::string log =
+      warrend_->state_dir() + "/containers/default/rot/container.log";
   struct stat st;
   ASSERT_EQ(stat(log.c_str(), &st), 0);
   EXPECT_LE(st.st_size, 4096);

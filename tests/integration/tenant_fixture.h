@@ -76,13 +76,6 @@ class TenantTest : public ::testing::Test {
     }
   }
 
-  static std::unique_ptr<grpc::ClientContext> InTenant(
-      const std::string& tenant, int seconds = 30) {
-    auto ctx = Ctx(seconds);
-    ctx->AddMetadata("warren-tenant", tenant);
-    return ctx;
-  }
-
   std::unique_ptr<v1::ContainerService::Stub> As(const std::string& client) {
     return v1::ContainerService::NewStub(TlsChannel(*certs_, port_, client));
   }

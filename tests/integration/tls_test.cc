@@ -90,14 +90,6 @@ class TlsTest : public ::testing::Test {
     return req;
   }
 
-  // A unix-socket (admin) call context acting in `tenant`.
-  static std::unique_ptr<grpc::ClientContext> InTenant(
-      const std::string& tenant) {
-    auto ctx = Ctx();
-    ctx->AddMetadata("warren-tenant", tenant);
-    return ctx;
-  }
-
   void DeleteViaUnix(const std::string& id,
                      const std::string& tenant = "default") {
     v1::DeleteRequest del;
@@ -213,10 +205,11 @@ TEST_F(TlsTest, UnixSocketCallerIsAuditedAsUnixAdmin) {
                   ->Create(Ctx().get(), CreateRequest("tls-unix"), &created)
                   .ok());
   DeleteViaUnix("tls-unix");
-  EXPECT_THAT(warrend_->AuditLines(),
-              Contains(HasSubstr("audit: identity=unix tenant=default role=admin "
-                                 "rpc=warren.v1.ContainerService/Delete "
-                                 "id=tls-unix code=OK")));
+  EXPECT_THAT(
+      warrend_->AuditLines(),
+      Contains(HasSubstr("audit: identity=unix tenant=default role=admin "
+                         "rpc=warren.v1.ContainerService/Delete "
+                         "id=tls-unix code=OK")));
 }
 
 TEST_F(TlsTest, RejectedClientsNeverReachACall) {

@@ -154,7 +154,9 @@ TEST_F(UserNamespaceTest, BadMapsAreInvalidAndLeaveNothing) {
   EXPECT_EQ(list.containers_size(), 0);
   for (const char* id : {"bad1", "bad2", "bad3"}) {
     EXPECT_NE(
-        access((warrend_->state_dir() + "/containers/default/" + id).c_str(), F_OK), 0);
+        access((warrend_->state_dir() + "/containers/default/" + id).c_str(),
+               F_OK),
+        0);
   }
 }
 
@@ -187,7 +189,8 @@ TEST_F(UserNamespaceTest, JoinAnotherContainersUserNamespace) {
   EXPECT_THAT(out, HasSubstr(absl::StrCat("0     ", kHostBase, "      65536")));
   // Its own UTS namespace (owned by the joined user namespace) and root.
   EXPECT_THAT(out, HasSubstr("0\n0\njoiner\n"));
-  std::string upper = warrend_->state_dir() + "/containers/default/joiner/upper/joined";
+  std::string upper =
+      warrend_->state_dir() + "/containers/default/joiner/upper/joined";
   struct stat st;
   ASSERT_EQ(stat(upper.c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, kHostBase);

@@ -27,6 +27,13 @@ std::unique_ptr<grpc::ClientContext> Ctx(int seconds) {
   return ctx;
 }
 
+std::unique_ptr<grpc::ClientContext> InTenant(const std::string& tenant,
+                                              int seconds) {
+  auto ctx = Ctx(seconds);
+  ctx->AddMetadata("warren-tenant", tenant);
+  return ctx;
+}
+
 WarrendProcess::WarrendProcess() {
   char tmpl[] = "/tmp/warren-it-XXXXXX";
   char* dir = mkdtemp(tmpl);

@@ -95,6 +95,10 @@ class WarrendTest : public ::testing::Test {
 
 // A client context with a deadline `seconds` from now.
 std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30);
+// The same, acting in `tenant` (the warren-tenant metadata an admin, such
+// as the unix socket, may send).
+std::unique_ptr<grpc::ClientContext> InTenant(const std::string& tenant,
+                                              int seconds = 30);
 
 }  // namespace warren::testing
 
