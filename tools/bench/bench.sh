@@ -21,6 +21,14 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 
+# One benchmark per host at a time: the runs share a bridge, an nftables table
+# and a private containerd, and would skew each other's numbers anyway.
+if [[ -z "${WARREN_BENCH_LOCKED:-}" ]]; then
+  export WARREN_BENCH_LOCKED=1
+  echo "bench: waiting for /run/lock/warren-bench.lock" >&2
+  exec flock /run/lock/warren-bench.lock "$0" "$@"
+fi
+
 tools/install_deps.sh
 peers=(runc crun containerd podman conmon containernetworking-plugins
   gnuplot-nox)
