@@ -13,10 +13,14 @@ namespace warren::runtime {
 class ProcessMonitorControl : public MonitorControl {
  public:
   // `log_max_bytes`: container logs rotate past this size (0: never).
+  // `seccomp_cache_dir`: where monitors share compiled seccomp filters
+  // ("": each monitor compiles its own).
   explicit ProcessMonitorControl(std::string monitor_binary,
-                                 uint64_t log_max_bytes = 0)
+                                 uint64_t log_max_bytes = 0,
+                                 std::string seccomp_cache_dir = "")
       : monitor_binary_(std::move(monitor_binary)),
-        log_max_bytes_(log_max_bytes) {}
+        log_max_bytes_(log_max_bytes),
+        seccomp_cache_dir_(std::move(seccomp_cache_dir)) {}
 
   absl::StatusOr<MonitorLaunch> Launch(const std::string& id,
                                        const StoreLayout& layout) override;
@@ -36,6 +40,7 @@ class ProcessMonitorControl : public MonitorControl {
  private:
   std::string monitor_binary_;
   uint64_t log_max_bytes_;
+  std::string seccomp_cache_dir_;
 };
 
 }  // namespace warren::runtime

@@ -26,6 +26,9 @@ struct SecurityPlan {
   // cannot raise privileges. On unless allow_new_privileges.
   bool no_new_privs = true;
   SeccompPlan seccomp;
+  // `seccomp` compiled (runtime/seccomp_bpf.h), filled by the monitor before
+  // it clones the process, so the process itself only loads it.
+  std::string seccomp_program;
 };
 
 // The plan for a process running as `uid`.

@@ -169,7 +169,8 @@ int Main(int argc, char** argv) {
   runtime::ContainerManager manager(
       options,
       std::make_unique<runtime::ProcessMonitorControl>(
-          monitor, absl::GetFlag(FLAGS_log_max_bytes)),
+          monitor, absl::GetFlag(FLAGS_log_max_bytes),
+          options.run_dir + "/seccomp"),
       std::make_unique<runtime::SystemCgroupControl>(*cgroups),
       *std::move(networks));
   if (absl::Status s = manager.Init(); !s.ok()) {

@@ -1,5 +1,6 @@
 // Applies a container's SecurityPlan in its init: the only place that
-// calls libcap and libseccomp. Split in three steps around the init's
+// calls libcap and loads a seccomp program (compiled beforehand by the
+// monitor, runtime/seccomp_bpf.h). Split in three steps around the init's
 // setuid, because capabilities must survive setuid and the seccomp filter
 // must be the very last thing before execve (so it constrains the user's
 // program, not warren's setup):
@@ -20,15 +21,13 @@ namespace warren::runtime {
 class InitSecurity {
  public:
   explicit InitSecurity(const SecurityPlan& plan) : plan_(plan) {}
-  ~InitSecurity();
   InitSecurity(const InitSecurity&) = delete;
   InitSecurity& operator=(const InitSecurity&) = delete;
 
-  // Builds the seccomp filter (so a bad profile fails setup, not Start),
-  // drops the capability bounding set to the plan's and keeps the permitted
-  // set across setuid. Without no_new_privs the filter is loaded here: the
-  // kernel then requires CAP_SYS_ADMIN, which is about to be dropped (as
-  // runc does).
+  // Checks the seccomp program is there, drops the capability bounding set to
+  // the plan's and keeps the permitted set across setuid. Without no_new_privs
+  // the filter is loaded here: the kernel then requires CAP_SYS_ADMIN, which is
+  // about to be dropped (as runc does).
   absl::Status BeforeIdentity();
   // Sets the permitted, effective, inheritable and ambient sets and
   // no_new_privs, now that the uid is final.
@@ -37,12 +36,10 @@ class InitSecurity {
   absl::Status LoadSeccomp();
 
  private:
-  absl::Status BuildFilter();
   absl::Status DropBoundingSet();
   absl::Status SetCapabilities();
 
   const SecurityPlan& plan_;
-  void* filter_ = nullptr;  // scmp_filter_ctx
   bool loaded_ = false;
 };
 

@@ -35,6 +35,11 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   absl::StatusOr<ExecPlan> plan =
       BuildExecPlan(request.process(), request.security());
   if (!plan.ok()) return plan.status();
+  if (plan->security.seccomp.enabled) {
+    absl::StatusOr<std::string> program = seccomp_->Get(plan->security.seccomp);
+    if (!program.ok()) return program.status();
+    plan->security.seccomp_program = *std::move(program);
+  }
   auto exec = std::make_unique<Exec>();
   exec->id = request.exec_id();
   exec->log_output = request.log_output();

@@ -31,9 +31,11 @@ constexpr int kDrainTimeoutMs = 500;
 }  // namespace
 
 MonitorLoop::MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup,
-                         MonitorFds fds, std::string exit_path, LogWriter log)
+                         MonitorFds fds, std::string exit_path, LogWriter log,
+                         SeccompBpfCache* seccomp)
     : init_pid_(init_pid),
       cgroup_(cgroup),
+      seccomp_(seccomp),
       fds_(fds),
       exit_path_(std::move(exit_path)),
       log_(std::move(log)) {}

@@ -21,6 +21,7 @@
 #include "runtime/log_writer.h"
 #include "runtime/monitor/exec_process.h"
 #include "runtime/monitor/monitor.pb.h"
+#include "runtime/seccomp_bpf.h"
 
 namespace warren::runtime {
 
@@ -41,8 +42,9 @@ class MonitorLoop {
   // `cgroup` (not owned) lists the container's processes for Kill(all) and
   // tells whether the OOM killer struck.
   // `log` writes the container log (fds.log_fd is its descriptor).
+  // `seccomp` (not owned) has the compiled filters for execs.
   MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup, MonitorFds fds,
-              std::string exit_path, LogWriter log);
+              std::string exit_path, LogWriter log, SeccompBpfCache* seccomp);
 
   // Runs until the init has exited and its output is drained, then writes
   // the exit record. Returns the status of writing it.
@@ -91,6 +93,7 @@ class MonitorLoop {
 
   pid_t init_pid_;
   const ContainerCgroup* cgroup_;
+  SeccompBpfCache* seccomp_;
   MonitorFds fds_;
   std::string exit_path_;
   std::vector<int> conns_;

@@ -24,6 +24,7 @@
 #include "runtime/monitor/monitor_loop.h"
 #include "runtime/monitor/system_startup_steps.h"
 #include "runtime/monitor_protocol.h"
+#include "runtime/seccomp_bpf.h"
 #include "runtime/store_layout.h"
 
 namespace warren::runtime {
@@ -48,15 +49,17 @@ bool Report(const absl::Status& status, pid_t init_pid) {
 
 int Main(int argc, char** argv) {
   uint64_t log_max_bytes = 0;
-  if (argc < 4 || argc > 5 ||
-      (argc == 5 && !absl::SimpleAtoi(argv[4], &log_max_bytes))) {
+  if (argc < 4 || argc > 6 ||
+      (argc >= 5 && !absl::SimpleAtoi(argv[4], &log_max_bytes))) {
     fprintf(stderr,
             "usage: warren-monitor <id> <bundle_dir> <run_dir> "
-            "[<log_max_bytes>]\n");
+            "[<log_max_bytes> [<seccomp_cache_dir>]]\n");
     return 2;
   }
   std::string id = argv[1];
   StoreLayout layout(argv[2], argv[3]);
+  // Shared by every monitor: a profile is compiled once per warrend run dir.
+  SeccompBpfCache seccomp(argc == 6 ? argv[5] : "");
 
   // Detach: warrend reaps the intermediate at once; we are adopted by init
   // (or the nearest subreaper) and survive warrend.
@@ -80,7 +83,7 @@ int Main(int argc, char** argv) {
 
   // Every step and its undo: runtime/monitor/container_startup.h.
   absl::StatusOr<std::unique_ptr<SystemStartupSteps>> steps =
-      SystemStartupSteps::Open(id, layout, kReadyFd, devnull);
+      SystemStartupSteps::Open(id, layout, kReadyFd, devnull, &seccomp);
   if (!steps.ok()) {
     Report(steps.status(), 0);
     return 1;
@@ -106,7 +109,8 @@ int Main(int argc, char** argv) {
                               fds.stderr_fd, fds.start_fd, fds.exec_err_fd,
                               fds.log_fd, fds.stdin_fd, fds.pty_fd},
                    layout.ExitPath(),
-                   LogWriter(layout.LogPath(), log_max_bytes, fds.log_fd));
+                   LogWriter(layout.LogPath(), log_max_bytes, fds.log_fd),
+                   &seccomp);
   absl::Status done = loop.Run();
   unlink(MonitorSocketPath(layout.run_dir()).c_str());
   return done.ok() ? 0 : 1;

@@ -59,11 +59,16 @@ absl::Status SendRelease(const InitPlan& plan, const v1::ContainerSpec& spec,
 
 absl::StatusOr<std::unique_ptr<SystemStartupSteps>> SystemStartupSteps::Open(
     const std::string& id, const StoreLayout& layout, int ready_fd,
-    int stdin_fd) {
+    int stdin_fd, SeccompBpfCache* seccomp) {
   v1::ContainerSpec spec;
   if (absl::Status s = ReadProto(layout.SpecPath(), &spec); !s.ok()) return s;
   absl::StatusOr<InitPlan> plan = BuildInitPlan(id, spec, layout.Paths());
   if (!plan.ok()) return plan.status();
+  if (plan->security.seccomp.enabled) {
+    absl::StatusOr<std::string> program = seccomp->Get(plan->security.seccomp);
+    if (!program.ok()) return program.status();
+    plan->security.seccomp_program = *std::move(program);
+  }
   int log_fd = open(layout.LogPath().c_str(),
                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0) {

@@ -19,6 +19,7 @@
 #include "runtime/init_plan.h"
 #include "runtime/monitor/container_startup.h"
 #include "runtime/monitor/join_namespaces.h"
+#include "runtime/seccomp_bpf.h"
 #include "runtime/store_layout.h"
 
 namespace warren::runtime {
@@ -43,11 +44,12 @@ class SystemStartupSteps : public StartupSteps {
   // Does the preparation that leaves nothing outside the monitor to undo:
   // reads the spec and builds the InitPlan, opens the log and the joined
   // namespaces (checking them), detects the cgroup layout, makes the pipes
-  // and the SIGCHLD signalfd. `ready_fd` is warrend's report pipe (the
-  // init must not hold it); `stdin_fd` becomes the init's fd 0.
+  // and the SIGCHLD signalfd, and takes the compiled seccomp filter from
+  // `seccomp`. `ready_fd` is warrend's report pipe (the init must not hold
+  // it); `stdin_fd` becomes the init's fd 0.
   static absl::StatusOr<std::unique_ptr<SystemStartupSteps>> Open(
       const std::string& id, const StoreLayout& layout, int ready_fd,
-      int stdin_fd);
+      int stdin_fd, SeccompBpfCache* seccomp);
 
   SystemStartupSteps(const SystemStartupSteps&) = delete;
   SystemStartupSteps& operator=(const SystemStartupSteps&) = delete;

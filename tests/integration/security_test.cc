@@ -2,8 +2,12 @@
 // no_new_privs and the seccomp mode in /proc/self/status, the default
 // seccomp profile refusing namespaces and mounts, custom profiles, the
 // device cgroup refusing a node made with mknod, and privileged containers.
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -147,6 +151,47 @@ TEST_F(SecurityTest, CustomProfile) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "mkdir=1\ntouched\n");
   EXPECT_THAT(r.err, HasSubstr("Operation not permitted"));
+}
+
+// The compiled filters monitors share under the run directory.
+std::vector<std::string> CompiledFilters(const std::string& run_dir) {
+  std::vector<std::string> files;
+  std::string dir = run_dir + "/seccomp";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return files;
+  while (dirent* e = readdir(d)) {
+    if (absl::EndsWith(e->d_name, ".bpf"))
+      files.push_back(dir + "/" + e->d_name);
+  }
+  closedir(d);
+  return files;
+}
+
+ino_t InodeOf(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+TEST_F(SecurityTest, ProfileIsCompiledOnceAndShared) {
+  EXPECT_EQ(Run("first", Sh("true")).exit_code, 0);
+  std::vector<std::string> filters = CompiledFilters(warrend_->run_dir());
+  ASSERT_EQ(filters.size(), 1u);
+  ino_t inode = InodeOf(filters[0]);
+  // Same profile: the second container and an exec load that file as is.
+  RunResult second = Run("second", Sh("grep Seccomp: /proc/self/status"));
+  EXPECT_THAT(second.out, HasSubstr("Seccomp:\t2"));
+  EXPECT_EQ(CompiledFilters(warrend_->run_dir()), filters);
+  EXPECT_EQ(InodeOf(filters[0]), inode);
+  // Another profile gets its own file.
+  v1::ContainerSpec custom = Sh("true");
+  custom.mutable_security()->set_seccomp_profile("custom");
+  custom.mutable_security()->mutable_seccomp_custom()->set_default_action(
+      "allow");
+  auto* rule = custom.mutable_security()->mutable_seccomp_custom()->add_rules();
+  rule->add_names("mkdir");
+  rule->set_action("errno");
+  EXPECT_EQ(Run("custom", custom).exit_code, 0);
+  EXPECT_EQ(CompiledFilters(warrend_->run_dir()).size(), 2u);
 }
 
 TEST_F(SecurityTest, MknodOfAHostDiskCannotBeOpened) {
