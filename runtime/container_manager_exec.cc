@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "runtime/container_id.h"
 #include "runtime/container_manager.h"
+#include "runtime/dir_watch.h"
 #include "runtime/event_types.h"
 #include "runtime/file_util.h"
 #include "runtime/log_reader.h"
@@ -17,6 +18,10 @@
 
 namespace warren::runtime {
 namespace {
+
+// How often a wait for an exec's exit looks at cancellation, the deadline
+// and the container's state between changes in the exec directory.
+constexpr absl::Duration kExecRecheck = absl::Milliseconds(50);
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -108,7 +113,8 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
 
   absl::Time deadline = absl::Now() + options.timeout;
   std::string exit_path = layout.ExecExitPath(result.exec_id);
-  absl::Duration pause = absl::Milliseconds(1);
+  // The monitor renames the exit record into place: that wakes us at once.
+  DirWatch watch(layout.ExecDir());
   while (!Exists(exit_path)) {
     if (absl::Status s = ExecStillPending(id, result.exec_id); !s.ok()) {
       return s;
@@ -121,8 +127,9 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
       result.timed_out = true;
       (void)monitors_->KillExec(layout, result.exec_id, SIGKILL);
     }
-    absl::SleepFor(pause);
-    pause = std::min(pause * 2, absl::Milliseconds(50));
+    watch.Wait(result.timed_out
+                   ? kExecRecheck
+                   : std::min(kExecRecheck, deadline - absl::Now()));
   }
   if (absl::Status s = ReadProto(exit_path, &result.exit); !s.ok()) return s;
   absl::Status read = ForEachLogRecord(
@@ -147,15 +154,14 @@ absl::StatusOr<v1::ExitStatus> ContainerManager::WaitExec(
   absl::StatusOr<StoreLayout> layout = FindExec(id, exec_id);
   if (!layout.ok()) return layout.status();
   std::string exit_path = layout->ExecExitPath(exec_id);
-  absl::Duration pause = absl::Milliseconds(1);
+  DirWatch watch(layout->ExecDir());
   while (!Exists(exit_path)) {
     if (absl::Status s = ExecStillPending(id, exec_id); !s.ok()) return s;
     if (cancelled && cancelled()) {
       return absl::CancelledError(
           absl::StrCat("wait for exec \"", exec_id, "\" cancelled"));
     }
-    absl::SleepFor(pause);
-    pause = std::min(pause * 2, absl::Milliseconds(50));
+    watch.Wait(kExecRecheck);
   }
   v1::ExitStatus exit;
   if (absl::Status s = ReadProto(exit_path, &exit); !s.ok()) return s;

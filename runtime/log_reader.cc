@@ -1,8 +1,6 @@
 #include "runtime/log_reader.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/dir_watch.h"
 
 namespace warren::runtime {
 namespace {
@@ -298,45 +297,6 @@ class LogSequence {
   std::string path_;
   RecordSink sink_;
   std::unique_ptr<LogFile> current_ = std::make_unique<LogFile>();
-};
-
-// Wakes a follower when something in the log's directory changes, or after
-// a timeout. Without inotify (e.g. the per-user instance limit is reached)
-// it just sleeps, which only adds latency.
-class DirWatch {
- public:
-  explicit DirWatch(const std::string& dir)
-      : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
-    constexpr uint32_t kMask = IN_MODIFY | IN_CREATE | IN_MOVED_FROM |
-                               IN_MOVED_TO | IN_DELETE | IN_CLOSE_WRITE;
-    if (fd_ >= 0 && inotify_add_watch(fd_, dir.c_str(), kMask) < 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~DirWatch() {
-    if (fd_ >= 0) close(fd_);
-  }
-  DirWatch(const DirWatch&) = delete;
-  DirWatch& operator=(const DirWatch&) = delete;
-
-  void Wait(absl::Duration timeout) {
-    if (fd_ < 0) {
-      absl::SleepFor(timeout);
-      return;
-    }
-    struct pollfd p = {fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout))) <=
-        0) {
-      return;
-    }
-    alignas(struct inotify_event) char events[4096];
-    while (read(fd_, events, sizeof(events)) > 0) {
-    }
-  }
-
- private:
-  int fd_;
 };
 
 std::string Dirname(const std::string& path) {
