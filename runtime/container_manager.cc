@@ -199,14 +199,17 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   if (absl::Status s = WriteProtoAtomic(layout.RecordPath(), record); !s.ok()) {
     return fail(s);
   }
+  std::vector<v1::NamespaceInfo> namespaces = ReadNamespaces(launch->init_pid);
   absl::MutexLock lock(&mu_);
   Entry* e = containers_[id].get();
   e->record = record;
   e->busy = false;
+  e->namespaces = namespaces;
+  e->namespaces_pid = launch->init_pid;
   Emit({ContainerEvent(id, kEventCreated)});
   WatchOrMarkStopped(id, e);
   v1::Container out = e->record;
-  for (auto& ns : ReadNamespaces(out.pid())) *out.add_namespaces() = ns;
+  for (auto& ns : namespaces) *out.add_namespaces() = std::move(ns);
   return out;
 }
 

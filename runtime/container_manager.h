@@ -157,6 +157,13 @@ class ContainerManager {
     // "started" is journaled before "exited".
     bool starting = false;
     bool exit_pending = false;
+    // The namespaces of init `namespaces_pid` as Inspect reports them:
+    // read once (at Create, or at the first Inspect after a recovery)
+    // rather than 16 /proc lookups per call. An init only changes its own
+    // namespaces with CAP_SYS_ADMIN and unshare/setns, which the default
+    // capabilities and seccomp profile deny.
+    std::vector<v1::NamespaceInfo> namespaces;
+    pid_t namespaces_pid = 0;
   };
 
   StoreLayout LayoutFor(const std::string& id) const;

@@ -26,10 +26,25 @@ absl::StatusOr<v1::Container> ContainerManager::Inspect(const std::string& id) {
     absl::StatusOr<Entry*> e = Find(id);
     if (!e.ok()) return e.status();
     out = (*e)->record;
+    if (out.state() == v1::STOPPED || out.pid() <= 0) return out;
+    if ((*e)->namespaces_pid == out.pid()) {
+      for (const auto& ns : (*e)->namespaces) *out.add_namespaces() = ns;
+      return out;
+    }
   }
-  if (out.state() != v1::STOPPED && out.pid() > 0) {
-    for (auto& ns : ReadNamespaces(out.pid())) *out.add_namespaces() = ns;
+  // Not read yet (a recovered container): read outside the lock, keep it
+  // if the entry still has that init.
+  std::vector<v1::NamespaceInfo> namespaces = ReadNamespaces(out.pid());
+  if (!namespaces.empty()) {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<Entry*> e = Find(id);
+    if (e.ok() && (*e)->record.pid() == out.pid() &&
+        (*e)->record.state() != v1::STOPPED) {
+      (*e)->namespaces = namespaces;
+      (*e)->namespaces_pid = out.pid();
+    }
   }
+  for (auto& ns : namespaces) *out.add_namespaces() = std::move(ns);
   return out;
 }
 

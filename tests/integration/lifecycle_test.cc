@@ -230,7 +230,8 @@ TEST_F(WarrendTest, StartOfMissingProgramFailsAndStops) {
 }
 
 TEST_F(WarrendTest, RunningContainerSurvivesWarrendCrash) {
-  CreateOrDie("survivor", Spec({"sh", "-c", "sleep 2; exit 5"}));
+  v1::Container created =
+      CreateOrDie("survivor", Spec({"sh", "-c", "sleep 2; exit 5"}));
   StartOrDie("survivor");
 
   warrend_->Stop(SIGKILL);
@@ -243,6 +244,14 @@ TEST_F(WarrendTest, RunningContainerSurvivesWarrendCrash) {
   grpc::Status s = stub_->Inspect(Ctx().get(), inspect, &info);
   ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
   EXPECT_EQ(info.container().state(), v1::RUNNING);
+  // The recovered container's namespaces are read again, not lost: the
+  // same kinds and inodes Create reported.
+  ASSERT_EQ(info.container().namespaces_size(), created.namespaces_size());
+  for (const v1::NamespaceInfo& ns : created.namespaces()) {
+    const v1::NamespaceInfo* now = FindNs(info.container(), ns.type());
+    ASSERT_NE(now, nullptr) << ns.type();
+    EXPECT_EQ(now->inode(), ns.inode()) << ns.type();
+  }
   v1::WaitResponse waited;
   ASSERT_TRUE(WaitFor("survivor", &waited).ok());
   EXPECT_EQ(waited.status().exit_code(), 5);
