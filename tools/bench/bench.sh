@@ -26,7 +26,9 @@ fi
 if [[ -z "${WARREN_BENCH_LOCKED:-}" ]]; then
   export WARREN_BENCH_LOCKED=1
   echo "bench: waiting for /run/lock/warren-bench.lock" >&2
-  exec flock /run/lock/warren-bench.lock "$0" "$@"
+  # -o: the lock stays with flock itself; nothing this script starts (a
+  # Bazel server, a daemon) inherits it and holds it after the run.
+  exec flock -o /run/lock/warren-bench.lock "$0" "$@"
 fi
 
 tools/install_deps.sh
