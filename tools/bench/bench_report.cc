@@ -1,5 +1,7 @@
 #include "tools/bench/bench_report.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -233,6 +235,17 @@ absl::Status WriteChart(const BenchReport& report, const std::string& dir) {
   std::string data = dir + "/chart.dat";
   std::string script = dir + "/chart.gp";
   std::string png = dir + "/bench.png";
+  bool any = std::any_of(
+      report.series().begin(), report.series().end(),
+      [](const SeriesResult& r) { return r.unit() == "ms" && r.median() > 0; });
+  if (!any) {
+    // Only microsecond or rate series (e.g. --scenarios=api): nothing to
+    // draw, and an older chart would not match this run's table.
+    unlink(data.c_str());
+    unlink(script.c_str());
+    unlink(png.c_str());
+    return absl::OkStatus();
+  }
   if (absl::Status s = runtime::WriteFileAtomic(data, ChartData(report), 0644);
       !s.ok()) {
     return s;

@@ -136,5 +136,23 @@ TEST(BenchReportTest, TableJsonAndChart) {
   rmdir(dir);
 }
 
+TEST(BenchReportTest, RunWithoutMillisecondSeriesDropsTheOldChart) {
+  char dir[] = "/tmp/bench-report-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string png = std::string(dir) + "/bench.png";
+  FILE* old = fopen(png.c_str(), "w");
+  ASSERT_NE(old, nullptr);
+  fclose(old);
+  BenchReport report;  // e.g. --scenarios=api: microseconds only
+  SeriesResult* inspect = report.add_series();
+  inspect->set_scenario("api_inspect_unix");
+  inspect->set_subject("warren");
+  inspect->set_unit("us");
+  inspect->set_median(120);
+  EXPECT_TRUE(WriteChart(report, dir).ok());
+  EXPECT_NE(access(png.c_str(), F_OK), 0);
+  rmdir(dir);
+}
+
 }  // namespace
 }  // namespace warren::bench
