@@ -29,6 +29,7 @@
 #include "netns/nft_firewall_ops.h"
 #include "runtime/bridge_networking.h"
 #include "runtime/cgroup_control.h"
+#include "runtime/cgroup_favor_dynmods.h"
 #include "runtime/cgroup_system.h"
 #include "runtime/container_manager.h"
 #include "runtime/file_util.h"
@@ -58,6 +59,11 @@ ABSL_FLAG(std::string, nft_table, "warren",
           "replaced as a whole, so give each warrend on a host its own.");
 // --listen is taken out of argv before absl parses it (TakeListenFlags), so
 // it can be repeated; this definition documents it in --help.
+ABSL_FLAG(bool, cgroup_favordynmods, false,
+          "Remount the cgroup2 hierarchy with favordynmods (kernel 6.0+): "
+          "moving a process into a cgroup no longer waits for an RCU grace "
+          "period (ms per container start and exec on a busy host). "
+          "Host-wide: it stays after warrend and applies to every runtime.");
 ABSL_FLAG(std::vector<std::string>, listen, {},
           "HOST:PORT of a TCP listener (repeatable) serving the same "
           "services as the socket, always with mutual TLS: needs --tls_cert, "
@@ -139,6 +145,18 @@ int Main(int argc, char** argv) {
     return 1;
   }
   Log(absl::StrCat("cgroups: ", cgroups->Mode()));
+  if (absl::GetFlag(FLAGS_cgroup_favordynmods)) {
+    // A speed option: without it warrend works, only slower to migrate.
+    absl::StatusOr<std::string> changed = runtime::SetCgroupFavorDynmods(true);
+    if (!changed.ok()) {
+      Log(absl::StrCat("cgroups: favordynmods not set: ",
+                       changed.status().message()));
+    } else if (changed->empty()) {
+      Log("cgroups: favordynmods already on");
+    } else {
+      Log(absl::StrCat("cgroups: remounted ", *changed, " with favordynmods"));
+    }
+  }
   netns::LibnlNetlinkOps netlink;
   netns::NftFirewallOps nft;
   netns::Firewall firewall(&nft, absl::GetFlag(FLAGS_nft_table));

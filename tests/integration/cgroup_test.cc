@@ -4,12 +4,17 @@
 // Update changes limits live, and Delete removes the cgroup.
 #include <sys/stat.h>
 
+#include <csignal>
 #include <string>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "runtime/cgroup_favor_dynmods.h"
 #include "runtime/cgroup_plan.h"
 #include "runtime/cgroup_system.h"
 #include "runtime/file_util.h"
@@ -167,6 +172,43 @@ TEST_F(CgroupTest, DeleteOfPausedContainerWithForce) {
   del.set_force(true);
   grpc::Status s = stub_->Delete(Ctx().get(), del, &deleted);
   EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+// The cgroup2 mount's superblock options, "" when there is none.
+std::string Cgroup2Options() {
+  absl::StatusOr<std::string> info = runtime::ReadFile("/proc/self/mountinfo");
+  if (!info.ok()) return "";
+  for (absl::string_view line : absl::StrSplit(*info, '\n')) {
+    size_t at = line.find(" - cgroup2 ");
+    if (at == absl::string_view::npos) continue;
+    return std::string(line.substr(line.rfind(' ') + 1));
+  }
+  return "";
+}
+
+TEST_F(CgroupTest, FavorDynmodsFlagRemountsCgroup2AndContainersRun) {
+  std::string before = Cgroup2Options();
+  if (before.empty()) GTEST_SKIP() << "no cgroup2 mount on this host";
+  bool was_on = absl::StrContains(before, "favordynmods");
+  // Host-wide: put it back as it was, also when the test fails.
+  absl::Cleanup restore = [was_on] {
+    if (!was_on) (void)runtime::SetCgroupFavorDynmods(false);
+  };
+  warrend_->Stop(SIGTERM);
+  warrend_->set_extra_args({"--cgroup_favordynmods"});
+  ASSERT_NO_FATAL_FAILURE(warrend_->Start());
+  stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
+  std::string after = Cgroup2Options();
+  EXPECT_THAT(after, HasSubstr("favordynmods"));
+  // Nothing else of the mount changed.
+  for (absl::string_view opt : absl::StrSplit(before, ',')) {
+    EXPECT_THAT(after, HasSubstr(std::string(opt)));
+  }
+  CreateOrDie("fast", Spec({"sh", "-c", "exit 4"}));
+  StartOrDie("fast");
+  v1::WaitResponse waited;
+  ASSERT_TRUE(WaitFor("fast", &waited).ok());
+  EXPECT_EQ(waited.status().exit_code(), 4);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "tools/bench/bench_report.h"
 #include "tools/bench/bench_types.h"
 #include "tools/bench/bench_warrend.h"
+#include "tools/bench/host_tuning.h"
 #include "tools/bench/peer_scenarios.h"
 #include "tools/bench/warren_scenarios.h"
 
@@ -39,6 +40,9 @@ ABSL_FLAG(int, churn_clients, 4, "concurrent clients in churn");
 ABSL_FLAG(double, churn_seconds, 5, "how long churn runs");
 ABSL_FLAG(int, stream_mib, 1024, "MiB written in the stream scenario");
 ABSL_FLAG(bool, skip_peers, false, "measure warren only");
+ABSL_FLAG(bool, favordynmods, true,
+          "turn the host-wide cgroup2 option favordynmods on for the run "
+          "(every subject gains; put back at the end)");
 ABSL_FLAG(std::string, work_dir, "", "private scratch directory (required)");
 ABSL_FLAG(std::string, out_dir, "", "where the report goes (required)");
 ABSL_FLAG(std::string, warrend, "", "warrend binary");
@@ -97,6 +101,7 @@ int Run(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_cleanup_only)) {
     BenchWarrend(ctx, "").Cleanup();
     CleanupPeers(ctx);
+    RestoreHost(ctx.work_dir);
     return 0;
   }
   std::string out_dir = absl::GetFlag(FLAGS_out_dir);
@@ -128,6 +133,9 @@ int Run(int argc, char** argv) {
   }
   const bool peers = !absl::GetFlag(FLAGS_skip_peers);
   std::vector<Series> series;
+  const std::string tuning = absl::GetFlag(FLAGS_favordynmods)
+                                 ? TuneHost(ctx.work_dir)
+                                 : "favordynmods as found (--nofavordynmods)";
   {
     BenchWarrend warrend(ctx, absl::GetFlag(FLAGS_make_certs));
     if (absl::Status s = warrend.Start(); !s.ok()) {
@@ -172,9 +180,11 @@ int Run(int argc, char** argv) {
     warrend.Cleanup();
   }
   if (peers) CleanupPeers(ctx);
+  RestoreHost(ctx.work_dir);
 
   BenchReport report;
   *report.mutable_machine() = DescribeMachine();
+  report.mutable_machine()->set_host_tuning(tuning);
   report.set_runs(ctx.runs);
   report.set_fleet(ctx.fleet);
   for (const std::string& s : scenarios) report.add_scenarios(s);
@@ -184,11 +194,11 @@ int Run(int argc, char** argv) {
     *report.add_targets() = t;
   }
   const Machine& m = report.machine();
-  std::string table =
-      absl::StrCat("warren benchmark, ", m.date(), ": ", m.cpu(), ", ",
-                   m.cores(), " cores, ", m.memory_kb() >> 20, " GiB, kernel ",
-                   m.kernel(), ", ", m.cgroups(), " cgroups; ", ctx.runs,
-                   " runs, fleet ", ctx.fleet, "\n\n", FormatTable(report));
+  std::string table = absl::StrCat(
+      "warren benchmark, ", m.date(), ": ", m.cpu(), ", ", m.cores(),
+      " cores, ", m.memory_kb() >> 20, " GiB, kernel ", m.kernel(), ", ",
+      m.cgroups(), " cgroups, ", m.host_tuning(), "; ", ctx.runs,
+      " runs, fleet ", ctx.fleet, "\n\n", FormatTable(report));
   for (const SeriesResult& r : report.series()) {
     if (!r.note().empty()) {
       absl::StrAppend(&table, "\nnote ", r.scenario(), "/", r.subject(), ": ",
