@@ -87,7 +87,10 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
       return absl::AlreadyExistsError(absl::StrCat(
           "exec_id: \"", result.exec_id, "\" already exists in \"", id, "\""));
     }
-    if (absl::Status s = WriteProtoAtomic(spec_path, spec->process); !s.ok()) {
+    // An exec ends with its container, and with the host: no fsync.
+    if (absl::Status s =
+            WriteProtoAtomic(spec_path, spec->process, Durability::kAtomic);
+        !s.ok()) {
       return s;
     }
   }
@@ -305,7 +308,7 @@ void ContainerManager::ReportExecExit(const StoreLayout& layout,
         !ReadProto(layout.ExecExitPath(exec_id), &exit).ok()) {
       return;
     }
-    (void)WriteFileAtomic(marker, "");
+    (void)WriteFileAtomic(marker, "", 0600, Durability::kAtomic);
   }
   v1::Event e = ExecEvent(id, exec_id, kEventExecExited);
   *e.mutable_exit() = exit;

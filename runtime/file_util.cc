@@ -36,7 +36,7 @@ absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
 }  // namespace
 
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
-                             int mode) {
+                             int mode, Durability durability) {
   std::string tmp = absl::StrCat(path, ".tmp");
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", tmp));
@@ -45,7 +45,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
     if (!keep) unlink(tmp.c_str());
   };
   absl::Status status = WriteAll(fd, data, tmp);
-  if (status.ok() && fsync(fd) != 0) {
+  if (status.ok() && durability == Durability::kDurable && fsync(fd) != 0) {
     status = absl::ErrnoToStatus(errno, absl::StrCat("fsync ", tmp));
   }
   close(fd);
@@ -54,6 +54,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
     return absl::ErrnoToStatus(errno, absl::StrCat("rename ", tmp));
   }
   keep = true;
+  if (durability != Durability::kDurable) return absl::OkStatus();
   std::string dir = DirName(path);
   int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
@@ -82,12 +83,13 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 absl::Status WriteProtoAtomic(const std::string& path,
-                              const google::protobuf::MessageLite& message) {
+                              const google::protobuf::MessageLite& message,
+                              Durability durability) {
   std::string data;
   if (!message.SerializeToString(&data)) {
     return absl::InternalError(absl::StrCat("serialize ", path));
   }
-  return WriteFileAtomic(path, data);
+  return WriteFileAtomic(path, data, 0600, durability);
 }
 
 absl::Status ReadProto(const std::string& path,

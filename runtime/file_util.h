@@ -13,17 +13,26 @@
 
 namespace warren::runtime {
 
-// Writes `data` to `path` via a temporary file, fsync and rename, then
-// fsyncs the directory, so a crash leaves the old or the new file.
+// What a write must survive. kDurable: a power loss or kernel crash too
+// (fsync of the file and its directory). kAtomic: a crash of the writer
+// (readers see the old or the new file), not of the host: for files about
+// running processes (execs), which a host crash ends anyway, so the fsyncs
+// would only slow every exec.
+enum class Durability { kDurable, kAtomic };
+
+// Writes `data` to `path` via a temporary file and rename, so a crash
+// leaves the old or the new file.
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
-                             int mode = 0600);
+                             int mode = 0600,
+                             Durability durability = Durability::kDurable);
 
 // Reads the whole file. NOT_FOUND if it does not exist.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Atomic write / read of a serialized protobuf message.
 absl::Status WriteProtoAtomic(const std::string& path,
-                              const google::protobuf::MessageLite& message);
+                              const google::protobuf::MessageLite& message,
+                              Durability durability = Durability::kDurable);
 absl::Status ReadProto(const std::string& path,
                        google::protobuf::MessageLite* message);
 

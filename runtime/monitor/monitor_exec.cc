@@ -249,7 +249,8 @@ void MonitorLoop::FinishExecs(bool force) {
       if (fd >= 0) close(fd);
     }
     exec->log->Flush(absl::Now());
-    (void)WriteProtoAtomic(ExecPath(exec->id, ".exit.pb"), exec->exit);
+    (void)WriteProtoAtomic(ExecPath(exec->id, ".exit.pb"), exec->exit,
+                           Durability::kAtomic);
     it = execs_.erase(it);
   }
 }
