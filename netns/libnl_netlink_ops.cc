@@ -9,6 +9,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <sys/socket.h>
@@ -78,6 +79,48 @@ absl::Status ChangeLink(nl_sock* sock, rtnl_link* link, int mtu, bool up,
     return NlError(err, what);
   }
   return absl::OkStatus();
+}
+
+// Changes the link `name` (its ifindex unknown: the kernel finds it by
+// name) as `change` says, e.g. flags or per-family settings.
+absl::Status ChangeLinkByName(nl_sock* sock, const std::string& name,
+                              rtnl_link* change, absl::string_view what) {
+  LinkPtr orig(rtnl_link_alloc());
+  if (orig == nullptr) return absl::ResourceExhaustedError("rtnl_link_alloc");
+  rtnl_link_set_name(orig.get(), name.c_str());
+  rtnl_link_set_name(change, name.c_str());
+  if (int err = rtnl_link_change(sock, orig.get(), change, 0); err < 0) {
+    return NlError(err, what);
+  }
+  return absl::OkStatus();
+}
+
+// Brings the link `name` up without it ever getting an IPv6 link-local
+// address: warren's networks are IPv4 only, so the address would only cost
+// duplicate address detection, router solicitations and MLD reports that
+// the bridge floods to every port. The kernel cannot set disable_ipv6 over
+// netlink, but IFLA_INET6_ADDR_GEN_MODE NONE, set before IFF_UP in its own
+// request, means no address is ever made. Two requests: within one the
+// kernel applies the flags before IFLA_AF_SPEC.
+absl::Status UpWithoutIpv6(nl_sock* sock, const std::string& name) {
+  LinkPtr mode(rtnl_link_alloc());
+  if (mode == nullptr) return absl::ResourceExhaustedError("rtnl_link_alloc");
+  if (int err =
+          rtnl_link_inet6_set_addr_gen_mode(mode.get(), IN6_ADDR_GEN_MODE_NONE);
+      err < 0) {
+    return NlError(err, absl::StrCat("set link ", name, " addrgenmode none"));
+  }
+  if (absl::Status s = ChangeLinkByName(
+          sock, name, mode.get(),
+          absl::StrCat("set link ", name, " addrgenmode none"));
+      !s.ok()) {
+    return s;
+  }
+  LinkPtr up(rtnl_link_alloc());
+  if (up == nullptr) return absl::ResourceExhaustedError("rtnl_link_alloc");
+  rtnl_link_set_flags(up.get(), IFF_UP);
+  return ChangeLinkByName(sock, name, up.get(),
+                          absl::StrCat("set link ", name, " up"));
 }
 
 // Adds `cidr` to the link `ifindex`; an address that is already there is OK.
@@ -190,7 +233,8 @@ absl::Status LibnlNetlinkOps::EnsureBridge(absl::string_view name, int mtu,
                     gateway_cidr, bridge);
 }
 
-absl::StatusOr<int> LibnlNetlinkOps::BridgePortCount(absl::string_view name) {
+absl::StatusOr<std::vector<std::string>> LibnlNetlinkOps::BridgePorts(
+    absl::string_view name) {
   const std::string bridge(name);
   absl::StatusOr<NlSocket> sock = ConnectRouteSocket();
   if (!sock.ok()) return sock.status();
@@ -198,21 +242,17 @@ absl::StatusOr<int> LibnlNetlinkOps::BridgePortCount(absl::string_view name) {
   if (!link.ok()) return link.status();
   absl::StatusOr<CachePtr> cache = LinkCache(sock->get());
   if (!cache.ok()) return cache.status();
-  struct Count {
-    int master;
-    int ports;
-  } count{rtnl_link_get_ifindex(link->get()), 0};
-  nl_cache_foreach(
-      cache->get(),
-      [](nl_object* obj, void* arg) {
-        auto* c = static_cast<Count*>(arg);
-        if (rtnl_link_get_master(reinterpret_cast<rtnl_link*>(obj)) ==
-            c->master) {
-          ++c->ports;
-        }
-      },
-      &count);
-  return count.ports;
+  const int master = rtnl_link_get_ifindex(link->get());
+  std::vector<std::string> ports;
+  for (nl_object* obj = nl_cache_get_first(cache->get()); obj != nullptr;
+       obj = nl_cache_get_next(obj)) {
+    auto* port = reinterpret_cast<rtnl_link*>(obj);
+    const char* port_name = rtnl_link_get_name(port);
+    if (rtnl_link_get_master(port) == master && port_name != nullptr) {
+      ports.emplace_back(port_name);
+    }
+  }
+  return ports;
 }
 
 absl::Status LibnlNetlinkOps::CreateVethIntoNetns(absl::string_view host_name,
@@ -257,7 +297,7 @@ absl::Status LibnlNetlinkOps::CreateVethIntoNetns(absl::string_view host_name,
   }
   // The kernel made the pair atomically; bringing the host end up is a
   // second step, so undo the pair if it fails (all-or-nothing contract).
-  absl::Status up = SetLinkUp(sock->get(), host);
+  absl::Status up = UpWithoutIpv6(sock->get(), host);
   if (!up.ok()) {
     if (absl::StatusOr<LinkPtr> made = GetLink(sock->get(), host); made.ok()) {
       rtnl_link_delete(sock->get(), made->get());
@@ -288,10 +328,14 @@ absl::Status LibnlNetlinkOps::ConfigureInNetns(int netns_fd,
     return s.ok() ? s : absl::Status(s.code(), absl::StrCat(s.message(), in));
   };
   if (absl::Status s = SetLinkUp(sock->get(), "lo"); !s.ok()) return with_ns(s);
-  if (absl::Status s = SetLinkUp(sock->get(), name); !s.ok()) return with_ns(s);
   absl::StatusOr<LinkPtr> link = GetLink(sock->get(), name);
   if (!link.ok()) return with_ns(link.status());
   const int ifindex = rtnl_link_get_ifindex(link->get());
+  if (!(rtnl_link_get_flags(link->get()) & IFF_UP)) {
+    if (absl::Status s = UpWithoutIpv6(sock->get(), name); !s.ok()) {
+      return with_ns(s);
+    }
+  }
   if (absl::Status s = AddAddress(sock->get(), ifindex, address_cidr, name);
       !s.ok()) {
     return with_ns(s);

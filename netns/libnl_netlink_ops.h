@@ -18,7 +18,8 @@ class LibnlNetlinkOps : public NetlinkOps {
   absl::Status EnsureBridge(absl::string_view name, int mtu,
                             absl::string_view gateway_cidr,
                             absl::string_view mac) override;
-  absl::StatusOr<int> BridgePortCount(absl::string_view name) override;
+  absl::StatusOr<std::vector<std::string>> BridgePorts(
+      absl::string_view name) override;
   absl::Status CreateVethIntoNetns(absl::string_view host_name,
                                    absl::string_view peer_name, int netns_fd,
                                    int mtu, absl::string_view peer_mac,

@@ -40,21 +40,27 @@ class NetlinkOps {
                                     absl::string_view gateway_cidr,
                                     absl::string_view mac) = 0;
 
-  // How many links have bridge `name` as master. NOT_FOUND if it is absent.
-  virtual absl::StatusOr<int> BridgePortCount(absl::string_view name) = 0;
+  // Names of the links that have bridge `name` as master. NOT_FOUND if it
+  // is absent. Dumps every link of the host, so NetworkAttacher asks once per
+  // bridge and keeps count itself after that.
+  virtual absl::StatusOr<std::vector<std::string>> BridgePorts(
+      absl::string_view name) = 0;
 
   // Creates a veth pair: `host_name` in the host namespace, a port of
   // `bridge` and up; its peer `peer_name` created directly inside the
   // namespace `netns_fd` (never visible in the host's) with `peer_mac`.
-  // Both ends get `mtu`. ALREADY_EXISTS if either name is taken.
+  // Both ends get `mtu`, and no IPv6 link-local address (warren's networks
+  // are IPv4 only: no DAD, router solicitations or MLD on them). ALREADY_EXISTS
+  // if either name is taken.
   virtual absl::Status CreateVethIntoNetns(absl::string_view host_name,
                                            absl::string_view peer_name,
                                            int netns_fd, int mtu,
                                            absl::string_view peer_mac,
                                            absl::string_view bridge) = 0;
 
-  // Inside the namespace `netns_fd`: brings `lo` and `ifname` up, adds
-  // `address_cidr` to `ifname` and a default route via `gateway`.
+  // Inside the namespace `netns_fd`: brings `lo` and `ifname` up (`ifname`
+  // without an IPv6 link-local address), adds `address_cidr` to `ifname` and
+  // a default route via `gateway`.
   // Idempotent (an existing address or route is fine).
   virtual absl::Status ConfigureInNetns(int netns_fd, absl::string_view ifname,
                                         absl::string_view address_cidr,

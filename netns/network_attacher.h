@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "netns/attachment_plan.h"
 #include "netns/netlink_ops.h"
@@ -34,8 +36,17 @@ class NetworkAttacher {
 
   // Removes the container's veth pair (the container end and its address
   // and route go with it). OK if it is already gone. The address itself is
-  // released by the caller (IpamStore::Release).
+  // released by the caller (IpamStore::Release). Only `container_id`,
+  // `network` and `host_veth` of the plan are used.
   absl::Status Detach(const AttachmentPlan& plan);
+
+  // Deletes host veth `name` (e.g. one StaleHostVeths found) and stops
+  // counting it as a port. OK if it is already gone.
+  absl::Status DeleteHostVeth(absl::string_view name);
+
+  // Forgets what it knew of `bridge`'s ports (the bridge was deleted); the
+  // next Attach to it reads them from the kernel again.
+  void ForgetBridge(absl::string_view bridge);
 
   // Host veths named exactly like warren's (IsHostVethName), ports of one of
   // `bridges` (this warrend's networks: other warrends and tools on the
@@ -46,10 +57,25 @@ class NetworkAttacher {
       const absl::flat_hash_set<std::string>& bridges);
 
  private:
+  using PortSet = absl::flat_hash_set<std::string>;
+
+  // The ports of `bridge`: read from the kernel (NetlinkOps::BridgePorts,
+  // a dump of every link) on first use or when `reread`, else as kept.
+  absl::StatusOr<PortSet*> PortsLocked(const std::string& bridge, bool reread)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stops counting host veth `name` on any bridge.
+  void ForgetPort(const std::string& name) ABSL_LOCKS_EXCLUDED(mu_);
+
   NetlinkOps* const ops_;
   // Serialises port counting with veth creation, so concurrent attaches in
   // this process cannot together overshoot the bridge's port limit.
   absl::Mutex mu_;
+  // Bridge name -> names of its ports, learned once from the kernel (so a
+  // restarted warrend counts the veths of the containers it found) and then
+  // kept by Attach and Detach: no O(links) dump per attach. Ports removed
+  // behind warren's back are only noticed at the limit, where the kernel is
+  // asked again before refusing.
+  absl::flat_hash_map<std::string, PortSet> ports_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace warren::netns

@@ -222,7 +222,11 @@ absl::Status BridgeNetworking::Release(const std::string& id,
     pending_.erase(id);
   }
   // The veth usually died with the container's network namespace.
-  absl::Status status = ops_->DeleteLink(netns::HostVethName(id));
+  netns::AttachmentPlan plan;
+  plan.network = network;
+  plan.container_id = id;
+  plan.host_veth = netns::HostVethName(id);
+  absl::Status status = attacher_.Detach(plan);
   if (absl::Status s = firewall_->RemoveContainer(id); !s.ok() && status.ok()) {
     status = s;
   }
@@ -249,7 +253,8 @@ absl::Status BridgeNetworking::Reconcile(
       attacher_.StaleHostVeths(ids, bridges);
   if (stale.ok()) {
     for (const std::string& veth : *stale) {
-      if (absl::Status s = ops_->DeleteLink(veth); !s.ok() && status.ok()) {
+      if (absl::Status s = attacher_.DeleteHostVeth(veth);
+          !s.ok() && status.ok()) {
         status = s;
       }
     }
@@ -379,6 +384,7 @@ absl::Status BridgeNetworking::DeleteNetwork(const std::string& name,
         "\" still has containers: ", absl::StrJoin(n.containers(), ", ")));
   }
   if (absl::Status s = ops_->DeleteLink(it->second.bridge); !s.ok()) return s;
+  attacher_.ForgetBridge(it->second.bridge);
   if (absl::Status s = RemoveTree(NetworkPath(name)); !s.ok()) return s;
   (void)RemoveTree(OwnerPath(name));
   owners_.erase(name);

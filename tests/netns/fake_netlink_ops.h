@@ -41,7 +41,8 @@ class FakeNetlinkOps : public NetlinkOps {
   }
   // Makes DeleteLink fail (for undo-failure tests).
   void FailDeletes(absl::Status status) { delete_status_ = std::move(status); }
-  // Pretends `n` other ports are already on `bridge`.
+  // Pretends `n` other ports ("other0"...) are on `bridge`, links that are
+  // not warren's (BridgePorts lists them, ListLinks does not).
   void SetExtraPorts(const std::string& bridge, int n) {
     extra_ports_[bridge] = n;
   }
@@ -79,16 +80,21 @@ class FakeNetlinkOps : public NetlinkOps {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<int> BridgePortCount(absl::string_view name) override {
-    if (absl::Status s = Record(absl::StrCat("BridgePortCount ", name));
-        !s.ok()) {
+  absl::StatusOr<std::vector<std::string>> BridgePorts(
+      absl::string_view name) override {
+    if (absl::Status s = Record(absl::StrCat("BridgePorts ", name)); !s.ok()) {
       return s;
     }
     if (!links_.count(std::string(name))) {
       return absl::NotFoundError(absl::StrCat("get link ", name));
     }
-    int ports = extra_ports_[std::string(name)];
-    for (const auto& [n, link] : links_) ports += link.master == name ? 1 : 0;
+    std::vector<std::string> ports;
+    for (int i = 0; i < extra_ports_[std::string(name)]; ++i) {
+      ports.push_back(absl::StrCat("other", i));
+    }
+    for (const auto& [n, link] : links_) {
+      if (link.master == name) ports.push_back(n);
+    }
     return ports;
   }
 

@@ -212,7 +212,7 @@ TEST_F(NetlinkIntegrationTest, TwoContainersReachEachOtherAndTheGateway) {
   ASSERT_THAT(bridges, IsOk());
   ASSERT_EQ(bridges->size(), 1u);
   EXPECT_EQ((*bridges)[0].kind, "bridge");
-  EXPECT_EQ(*ops_.BridgePortCount(bridge_), 2);
+  EXPECT_EQ(ops_.BridgePorts(bridge_)->size(), 2u);
   for (const AttachmentPlan& plan : plans) {
     absl::StatusOr<std::vector<LinkInfo>> veth = ops_.ListLinks(plan.host_veth);
     ASSERT_THAT(veth, IsOk());
@@ -242,6 +242,20 @@ TEST_F(NetlinkIntegrationTest, TwoContainersReachEachOtherAndTheGateway) {
                 HasSubstr(absl::StrCat("default via ", network_.gateway)));
     Result lo = InNetns(file, ip_ + " -o link show dev lo");
     EXPECT_THAT(lo.output, HasSubstr("UP"));
+    // IPv4 networks: no IPv6 link-local address (no DAD, RS, MLD) on either
+    // end.
+    Result eth0_mode = InNetns(file, ip_ + " -d -o link show dev eth0");
+    EXPECT_THAT(eth0_mode.output, HasSubstr("addrgenmode none"));
+    Result eth0_v6 = InNetns(file, ip_ + " -6 -o addr show dev eth0");
+    EXPECT_EQ(eth0_v6.exit_code, 0) << eth0_v6.output;
+    EXPECT_THAT(eth0_v6.output, Not(HasSubstr("fe80")));
+    Result host_mode =
+        RunShell(ip_ + " -d -o link show dev " + plans[i].host_veth);
+    EXPECT_THAT(host_mode.output, HasSubstr("addrgenmode none"));
+    Result host_v6 =
+        RunShell(ip_ + " -6 -o addr show dev " + plans[i].host_veth);
+    EXPECT_EQ(host_v6.exit_code, 0) << host_v6.output;
+    EXPECT_THAT(host_v6.output, Not(HasSubstr("fe80")));
   }
 
   EXPECT_TRUE(Ping(file_a, ip_b)) << "a -> b";
@@ -278,7 +292,7 @@ TEST_F(NetlinkIntegrationTest, TwoContainersReachEachOtherAndTheGateway) {
     ASSERT_THAT(attacher.Detach(plan), IsOk());
     ASSERT_THAT(ipam_->Release(plan.network, plan.container_id), IsOk());
   }
-  EXPECT_EQ(*ops_.BridgePortCount(bridge_), 0);
+  EXPECT_EQ(ops_.BridgePorts(bridge_)->size(), 0u);
   Result eth0 = InNetns(file_a, ip_ + " -o link show dev eth0");
   EXPECT_NE(eth0.exit_code, 0) << "eth0 went with its host veth";
   for (const std::string& path : netns_files_) {
@@ -311,7 +325,7 @@ TEST_F(NetlinkIntegrationTest, FailedAttachLeavesNoVeth) {
       attacher.Attach(two, fd),
       StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr(two.host_veth)));
   EXPECT_THAT(*ops_.ListLinks(two.host_veth), IsEmpty());
-  EXPECT_EQ(*ops_.BridgePortCount(bridge_), 1);
+  EXPECT_EQ(ops_.BridgePorts(bridge_)->size(), 1u);
 
   // Recovery: with only `second` live, `first`'s veth is stale.
   absl::StatusOr<std::vector<std::string>> stale =

@@ -40,7 +40,7 @@ TEST(NetworkAttacherTest, AttachCallsInOrder) {
   EXPECT_THAT(
       ops.calls(),
       ElementsAre("EnsureBridge warren0 1400 10.88.0.1/16 02:42:0a:58:00:01",
-                  "BridgePortCount warren0",
+                  "BridgePorts warren0",
                   "CreateVethIntoNetns " + veth +
                       " eth0 42 1400 02:42:0a:58:00:02 warren0",
                   "ConfigureInNetns 42 eth0 10.88.0.2/16 10.88.0.1"));
@@ -49,8 +49,15 @@ TEST(NetworkAttacherTest, AttachCallsInOrder) {
   EXPECT_TRUE(link.peer_configured);
   EXPECT_EQ(link.peer_address, "10.88.0.2/16");
 
-  // A second container reuses the bridge.
+  // A second container reuses the bridge, and its ports are counted in
+  // memory: no second dump of every link.
+  const size_t before = ops.calls().size();
   ASSERT_THAT(attacher.Attach(Plan("db", "10.88.0.3"), 43), IsOk());
+  EXPECT_THAT(
+      std::vector<std::string>(ops.calls().begin() + before, ops.calls().end()),
+      ElementsAre(::testing::StartsWith("EnsureBridge warren0"),
+                  ::testing::StartsWith("CreateVethIntoNetns"),
+                  ::testing::StartsWith("ConfigureInNetns 43")));
   EXPECT_THAT(ops.LinksOfKind("veth"),
               UnorderedElementsAre(veth, HostVethName("db")));
   EXPECT_THAT(ops.LinksOfKind("bridge"), ElementsAre("warren0"));
@@ -121,17 +128,117 @@ TEST(NetworkAttacherTest, UndoFailureIsReportedToo) {
                AllOf(HasSubstr("configure broke"), HasSubstr("delete broke"))));
 }
 
+// How often the attacher dumped the links of a bridge.
+int PortDumps(const FakeNetlinkOps& ops) {
+  int n = 0;
+  for (const std::string& call : ops.calls()) {
+    n += ::testing::Value(call, ::testing::StartsWith("BridgePorts ")) ? 1 : 0;
+  }
+  return n;
+}
+
 TEST(NetworkAttacherTest, FullBridgeIsResourceExhausted) {
   FakeNetlinkOps ops;
   NetworkAttacher attacher(&ops);
+  ASSERT_THAT(ops.EnsureBridge("warren0", 1400, "10.88.0.1/16", ""), IsOk());
+  ops.SetExtraPorts("warren0", kMaxBridgePorts - 2);
   ASSERT_THAT(attacher.Attach(Plan("a", "10.88.0.2"), kNetnsFd), IsOk());
-  ops.SetExtraPorts("warren0", kMaxBridgePorts - 2);  // 1022 with "a"
   ASSERT_THAT(attacher.Attach(Plan("b", "10.88.0.3"), 43), IsOk());  // 1023
+  EXPECT_EQ(PortDumps(ops), 1);
   EXPECT_THAT(attacher.Attach(Plan("c", "10.88.0.4"), 44),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        AllOf(HasSubstr("warren0"), HasSubstr("1023"))));
+  // At the limit the kernel is asked again before refusing.
+  EXPECT_EQ(PortDumps(ops), 2);
   EXPECT_THAT(ops.LinksOfKind("veth"),
               UnorderedElementsAre(HostVethName("a"), HostVethName("b")));
+
+  // Detach frees a port without asking the kernel; twice counts once.
+  ASSERT_THAT(attacher.Detach(Plan("a", "10.88.0.2")), IsOk());
+  ASSERT_THAT(attacher.Detach(Plan("a", "10.88.0.2")), IsOk());
+  ASSERT_THAT(attacher.Attach(Plan("c", "10.88.0.4"), 44), IsOk());
+  EXPECT_EQ(PortDumps(ops), 2);
+  EXPECT_THAT(
+      attacher.Attach(Plan("d", "10.88.0.5"), 45),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("1023")));
+  EXPECT_THAT(ops.LinksOfKind("veth"),
+              UnorderedElementsAre(HostVethName("b"), HostVethName("c")));
+}
+
+TEST(NetworkAttacherTest, PortsGoneBehindItsBackAreFoundAtTheLimit) {
+  FakeNetlinkOps ops;
+  NetworkAttacher attacher(&ops);
+  ASSERT_THAT(ops.EnsureBridge("warren0", 1400, "10.88.0.1/16", ""), IsOk());
+  ops.SetExtraPorts("warren0", kMaxBridgePorts - 1);
+  ASSERT_THAT(attacher.Attach(Plan("a", "10.88.0.2"), kNetnsFd), IsOk());
+  // Someone removes the other ports; the attacher still counts 1023 but
+  // asks the kernel before refusing, and finds room.
+  ops.SetExtraPorts("warren0", 0);
+  ASSERT_THAT(attacher.Attach(Plan("b", "10.88.0.3"), 43), IsOk());
+  EXPECT_EQ(PortDumps(ops), 2);
+  ASSERT_THAT(attacher.Attach(Plan("c", "10.88.0.4"), 44), IsOk());
+  EXPECT_EQ(PortDumps(ops), 2);
+}
+
+TEST(NetworkAttacherTest, RestartedAttacherLearnsPortsFromTheKernel) {
+  FakeNetlinkOps ops;
+  {
+    NetworkAttacher before_restart(&ops);
+    ASSERT_THAT(before_restart.Attach(Plan("a", "10.88.0.2"), kNetnsFd),
+                IsOk());
+    ASSERT_THAT(before_restart.Attach(Plan("b", "10.88.0.3"), 43), IsOk());
+  }
+  ops.SetExtraPorts("warren0", kMaxBridgePorts - 3);  // 1021 + a + b
+  NetworkAttacher attacher(&ops);
+  ASSERT_THAT(attacher.Attach(Plan("c", "10.88.0.4"), 44), IsOk());  // 1023
+  EXPECT_THAT(
+      attacher.Attach(Plan("d", "10.88.0.5"), 45),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("1023")));
+  // A container of the previous warrend leaving frees its port here too.
+  ASSERT_THAT(attacher.Detach(Plan("a", "10.88.0.2")), IsOk());
+  EXPECT_THAT(attacher.Attach(Plan("d", "10.88.0.5"), 45), IsOk());
+  EXPECT_THAT(
+      attacher.Attach(Plan("e", "10.88.0.6"), 46),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("1023")));
+}
+
+TEST(NetworkAttacherTest, FailedAttachDoesNotTakeAPort) {
+  FakeNetlinkOps ops;
+  NetworkAttacher attacher(&ops);
+  ASSERT_THAT(ops.EnsureBridge("warren0", 1400, "10.88.0.1/16", ""), IsOk());
+  ops.SetExtraPorts("warren0", kMaxBridgePorts - 1);
+  // ConfigureInNetns (4th call of this attach) fails: the veth is undone
+  // and its port is free again, without asking the kernel.
+  ops.FailAt(4, absl::InternalError("configure broke"));
+  EXPECT_THAT(
+      attacher.Attach(Plan("a", "10.88.0.2"), kNetnsFd),
+      StatusIs(absl::StatusCode::kInternal, HasSubstr("configure broke")));
+  ASSERT_THAT(attacher.Attach(Plan("b", "10.88.0.3"), 43), IsOk());
+  EXPECT_EQ(PortDumps(ops), 1);
+  // A refused CreateVethIntoNetns (not a taken name) makes it read the
+  // bridge again on the next attach.
+  ASSERT_THAT(attacher.Detach(Plan("b", "10.88.0.3")), IsOk());
+  ops.FailAt(2, absl::InternalError("kernel said no"));
+  EXPECT_THAT(attacher.Attach(Plan("c", "10.88.0.4"), 44),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("said no")));
+  ASSERT_THAT(attacher.Attach(Plan("c", "10.88.0.4"), 44), IsOk());
+  EXPECT_EQ(PortDumps(ops), 2);
+}
+
+TEST(NetworkAttacherTest, StaleVethsAndDeletedBridgesAreForgotten) {
+  FakeNetlinkOps ops;
+  NetworkAttacher attacher(&ops);
+  ASSERT_THAT(ops.EnsureBridge("warren0", 1400, "10.88.0.1/16", ""), IsOk());
+  ops.SetExtraPorts("warren0", kMaxBridgePorts - 1);
+  ASSERT_THAT(attacher.Attach(Plan("a", "10.88.0.2"), kNetnsFd), IsOk());
+  ASSERT_THAT(attacher.DeleteHostVeth(HostVethName("a")), IsOk());
+  EXPECT_THAT(ops.LinksOfKind("veth"), IsEmpty());
+  ASSERT_THAT(attacher.Attach(Plan("b", "10.88.0.3"), 43), IsOk());
+  EXPECT_EQ(PortDumps(ops), 1);
+  attacher.ForgetBridge("warren0");
+  ASSERT_THAT(attacher.Detach(Plan("b", "10.88.0.3")), IsOk());
+  ASSERT_THAT(attacher.Attach(Plan("c", "10.88.0.4"), 44), IsOk());
+  EXPECT_EQ(PortDumps(ops), 2);
 }
 
 TEST(NetworkAttacherTest, StaleHostVethsAreOnlyWarrensDeadOnes) {
