@@ -65,8 +65,10 @@ absl::StatusOr<std::string> ReadFileIfExists(const std::string& path) {
 }
 
 // Writes `contents` to `path` so that readers see the old or the new file.
-absl::Status WriteFileAtomically(const std::string& dir,
-                                 const std::string& path,
+// No fsync: allocations belong to running containers, which a host crash
+// ends, and Reconcile frees the addresses of dead holders at the next start;
+// a crash of warrend alone keeps the renamed file (it is in the page cache).
+absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& contents) {
   const std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -84,13 +86,12 @@ absl::Status WriteFileAtomically(const std::string& dir,
       if (n < 0) return ErrnoError(errno, absl::StrCat("write ", tmp));
       done += static_cast<size_t>(n);
     }
-    if (fsync(fd) != 0) return ErrnoError(errno, absl::StrCat("fsync ", tmp));
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) {
     return ErrnoError(errno, absl::StrCat("rename ", tmp, " to ", path));
   }
   renamed = true;
-  return FsyncDir(dir);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -155,7 +156,7 @@ absl::Status IpamStore::Store(absl::string_view network,
   for (const auto& [ip, id] : allocations) {
     absl::StrAppend(&contents, FormatIpv4(ip), " ", id, "\n");
   }
-  return WriteFileAtomically(dir_, PathOf(network), contents);
+  return WriteFileAtomically(PathOf(network), contents);
 }
 
 absl::StatusOr<std::string> IpamStore::Allocate(
