@@ -25,6 +25,11 @@ namespace {
 
 constexpr absl::string_view kFileMagic = "warren-seccomp-bpf-v1\n";
 
+// What a cache file holds before the program: the magic and the whole key.
+std::string FileHeader(const std::string& key) {
+  return absl::StrCat(kFileMagic, key.size(), "\n", key);
+}
+
 uint32_t ScmpAction(SeccompAction action, int errno_value) {
   switch (action) {
     case SeccompAction::kAllow:
@@ -161,7 +166,7 @@ absl::StatusOr<std::string> SeccompBpfCache::Get(const SeccompPlan& plan) {
   std::string path;
   if (!dir_.empty()) {
     path = PathFor(key);
-    std::string header = absl::StrCat(kFileMagic, key.size(), "\n", key);
+    std::string header = FileHeader(key);
     absl::StatusOr<std::string> file = ReadFile(path);
     if (file.ok() && file->size() > header.size() &&
         file->compare(0, header.size(), header) == 0) {
@@ -186,7 +191,7 @@ void SeccompBpfCache::Store(const std::string& path, const std::string& key,
   std::string tmp = absl::StrCat(path, ".", getpid(), ".tmp");
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
-  std::string data = absl::StrCat(kFileMagic, key.size(), "\n", key, program);
+  std::string data = FileHeader(key) + program;
   bool ok =
       write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
   ok = close(fd) == 0 && ok;
