@@ -29,8 +29,10 @@ class CgroupControl {
 // The real one, over the host's hierarchies.
 class SystemCgroupControl : public CgroupControl {
  public:
-  explicit SystemCgroupControl(CgroupSystem system)
-      : system_(std::move(system)) {}
+  // `parent`: the cgroup below which this warrend's containers live
+  // (ValidateCgroupParent), the same one its monitors are given.
+  SystemCgroupControl(CgroupSystem system, std::string parent)
+      : system_(std::move(system)), parent_(std::move(parent)) {}
 
   absl::StatusOr<CgroupStats> Stats(const std::string& id) override {
     return Cgroup(id).ReadStats();
@@ -48,9 +50,10 @@ class SystemCgroupControl : public CgroupControl {
 
  private:
   ContainerCgroup Cgroup(const std::string& id) const {
-    return ContainerCgroup(system_, ContainerCgroup::PathFor(id));
+    return ContainerCgroup(system_, ContainerCgroup::PathFor(parent_, id));
   }
   CgroupSystem system_;
+  std::string parent_;
 };
 
 }  // namespace warren::runtime

@@ -62,6 +62,26 @@ uint64_t Limit(uint64_t value) { return value >= (1ULL << 62) ? 0 : value; }
 
 }  // namespace
 
+absl::Status ValidateCgroupParent(const std::string& parent,
+                                  absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(parent, '/');
+  if (parts.size() > 8) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " \"", parent, "\" has more than 8 components"));
+  }
+  for (absl::string_view part : parts) {
+    // A tenant name's rules also keep out "", "." and ".." (a leading or
+    // doubled '/' gives an empty part).
+    if (!ValidateTenant(part, field).ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " \"", parent,
+          "\" must be a relative path of names of 1-63 characters of "
+          "[A-Za-z0-9_.-] starting with a letter or digit"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ContainerCgroup::Create() {
   for (const std::string& dir : CgroupDirs(system_, rel_)) {
     if (absl::Status s = MakeDirs(dir, 0755); !s.ok()) return s;

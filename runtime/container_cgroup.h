@@ -27,17 +27,29 @@ struct CgroupStats {
   uint64_t pids_limit = 0;  // 0: unlimited
 };
 
+// The cgroup parent warrend uses unless told otherwise.
+inline constexpr char kDefaultCgroupParent[] = "warren";
+
+// INVALID_ARGUMENT naming `field` unless `parent` is a relative path of
+// 1-8 components, each valid as a tenant name ([A-Za-z0-9_.-], no "." or
+// ".."): it is joined below every hierarchy's root.
+absl::Status ValidateCgroupParent(const std::string& parent,
+                                  absl::string_view field = "cgroup_parent");
+
 class ContainerCgroup {
  public:
   // `rel` is the cgroup path below each hierarchy's root, e.g. "warren/web".
   ContainerCgroup(CgroupSystem system, std::string rel)
       : system_(std::move(system)), rel_(std::move(rel)) {}
 
-  // The relative path warren uses for the container with key `key`
-  // (container_id.h): warren/<tenant>/<id>, one subtree per tenant.
-  static std::string PathFor(const std::string& key) {
+  // The relative path of the container with key `key` (container_id.h):
+  // <parent>/<tenant>/<id>, one subtree per tenant below the warrend's
+  // parent (default "warren"; two warrends on one host need two parents,
+  // or equal ids would share one cgroup).
+  static std::string PathFor(const std::string& parent,
+                             const std::string& key) {
     ScopedId scoped = SplitContainerKey(key);
-    return "warren/" + scoped.tenant + "/" + scoped.id;
+    return parent + "/" + scoped.tenant + "/" + scoped.id;
   }
 
   // mkdir in every hierarchy; v1 cpuset cgroups get their parent's cpus and

@@ -65,14 +65,16 @@ absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
   std::string bundle = layout.bundle_dir();
   std::string run = layout.run_dir();
   std::string name = id;
-  std::string log_max = std::to_string(log_max_bytes_);
-  std::string seccomp_cache = seccomp_cache_dir_;
+  std::string log_max = std::to_string(options_.log_max_bytes);
+  std::string seccomp_cache = options_.seccomp_cache_dir;
+  std::string cgroup_parent = options_.cgroup_parent;
   char* argv[] = {const_cast<char*>(monitor_binary_.c_str()),
                   name.data(),
                   bundle.data(),
                   run.data(),
                   log_max.data(),
-                  seccomp_cache.empty() ? nullptr : seccomp_cache.data(),
+                  seccomp_cache.data(),
+                  cgroup_parent.data(),
                   nullptr};
   pid_t pid = 0;
   int rc = posix_spawn(&pid, monitor_binary_.c_str(), &actions, nullptr, argv,

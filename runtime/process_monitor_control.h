@@ -10,17 +10,23 @@
 
 namespace warren::runtime {
 
+// What every monitor this warrend spawns is told on its command line.
+struct MonitorOptions {
+  // Container logs rotate past this size (0: never).
+  uint64_t log_max_bytes = 0;
+  // Where monitors share compiled seccomp filters ("": each compiles its
+  // own).
+  std::string seccomp_cache_dir;
+  // The cgroup below which containers live (ValidateCgroupParent in
+  // container_cgroup.h); required.
+  std::string cgroup_parent;
+};
+
 class ProcessMonitorControl : public MonitorControl {
  public:
-  // `log_max_bytes`: container logs rotate past this size (0: never).
-  // `seccomp_cache_dir`: where monitors share compiled seccomp filters
-  // ("": each monitor compiles its own).
-  explicit ProcessMonitorControl(std::string monitor_binary,
-                                 uint64_t log_max_bytes = 0,
-                                 std::string seccomp_cache_dir = "")
+  ProcessMonitorControl(std::string monitor_binary, MonitorOptions options)
       : monitor_binary_(std::move(monitor_binary)),
-        log_max_bytes_(log_max_bytes),
-        seccomp_cache_dir_(std::move(seccomp_cache_dir)) {}
+        options_(std::move(options)) {}
 
   absl::StatusOr<MonitorLaunch> Launch(const std::string& id,
                                        const StoreLayout& layout) override;
@@ -39,8 +45,7 @@ class ProcessMonitorControl : public MonitorControl {
 
  private:
   std::string monitor_binary_;
-  uint64_t log_max_bytes_;
-  std::string seccomp_cache_dir_;
+  MonitorOptions options_;
 };
 
 }  // namespace warren::runtime

@@ -31,6 +31,7 @@
 #include "runtime/cgroup_control.h"
 #include "runtime/cgroup_favor_dynmods.h"
 #include "runtime/cgroup_system.h"
+#include "runtime/container_cgroup.h"
 #include "runtime/container_manager.h"
 #include "runtime/file_util.h"
 #include "runtime/process_monitor_control.h"
@@ -57,6 +58,10 @@ ABSL_FLAG(std::string, default_subnet, "10.88.0.0/16",
 ABSL_FLAG(std::string, nft_table, "warren",
           "nftables table (family ip) holding warren's NAT and port rules; "
           "replaced as a whole, so give each warrend on a host its own.");
+ABSL_FLAG(std::string, cgroup_parent, warren::runtime::kDefaultCgroupParent,
+          "cgroup (relative to each hierarchy's root) below which containers "
+          "live, as <parent>/<tenant>/<id>; give each warrend on a host its "
+          "own, or equal container ids would share one cgroup.");
 // --listen is taken out of argv before absl parses it (TakeListenFlags), so
 // it can be repeated; this definition documents it in --help.
 ABSL_FLAG(bool, cgroup_favordynmods, false,
@@ -138,6 +143,13 @@ int Main(int argc, char** argv) {
     Log(absl::StrCat("cannot start: ", remote.status().message()));
     return 1;
   }
+  std::string cgroup_parent = absl::GetFlag(FLAGS_cgroup_parent);
+  if (absl::Status s =
+          runtime::ValidateCgroupParent(cgroup_parent, "--cgroup_parent");
+      !s.ok()) {
+    Log(absl::StrCat("cannot start: ", s.message()));
+    return 1;
+  }
   absl::StatusOr<runtime::CgroupSystem> cgroups =
       runtime::CgroupSystem::Detect();
   if (!cgroups.ok()) {
@@ -187,9 +199,10 @@ int Main(int argc, char** argv) {
   runtime::ContainerManager manager(
       options,
       std::make_unique<runtime::ProcessMonitorControl>(
-          monitor, absl::GetFlag(FLAGS_log_max_bytes),
-          options.run_dir + "/seccomp"),
-      std::make_unique<runtime::SystemCgroupControl>(*cgroups),
+          monitor,
+          runtime::MonitorOptions{absl::GetFlag(FLAGS_log_max_bytes),
+                                  options.run_dir + "/seccomp", cgroup_parent}),
+      std::make_unique<runtime::SystemCgroupControl>(*cgroups, cgroup_parent),
       *std::move(networks));
   if (absl::Status s = manager.Init(); !s.ok()) {
     Log(absl::StrCat("cannot start: ", s.ToString()));

@@ -63,17 +63,18 @@ void ReleaseStartupMemory() {
 
 int Main(int argc, char** argv) {
   uint64_t log_max_bytes = 0;
-  if (argc < 4 || argc > 6 ||
-      (argc >= 5 && !absl::SimpleAtoi(argv[4], &log_max_bytes))) {
+  if (argc != 7 || !absl::SimpleAtoi(argv[4], &log_max_bytes) ||
+      !ValidateCgroupParent(argv[6]).ok()) {
     fprintf(stderr,
             "usage: warren-monitor <id> <bundle_dir> <run_dir> "
-            "[<log_max_bytes> [<seccomp_cache_dir>]]\n");
+            "<log_max_bytes> <seccomp_cache_dir or \"\"> <cgroup_parent>\n");
     return 2;
   }
   std::string id = argv[1];
   StoreLayout layout(argv[2], argv[3]);
   // Shared by every monitor: a profile is compiled once per warrend run dir.
-  SeccompBpfCache seccomp(argc == 6 ? argv[5] : "");
+  SeccompBpfCache seccomp(argv[5]);
+  std::string cgroup_parent = argv[6];
 
   // Detach: warrend reaps the intermediate at once; we are adopted by init
   // (or the nearest subreaper) and survive warrend.
@@ -97,7 +98,8 @@ int Main(int argc, char** argv) {
 
   // Every step and its undo: runtime/monitor/container_startup.h.
   absl::StatusOr<std::unique_ptr<SystemStartupSteps>> steps =
-      SystemStartupSteps::Open(id, layout, kReadyFd, devnull, &seccomp);
+      SystemStartupSteps::Open(id, cgroup_parent, layout, kReadyFd, devnull,
+                               &seccomp);
   if (!steps.ok()) {
     Report(steps.status(), 0);
     return 1;

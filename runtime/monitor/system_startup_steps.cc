@@ -58,8 +58,9 @@ absl::Status SendRelease(const InitPlan& plan, const v1::ContainerSpec& spec,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SystemStartupSteps>> SystemStartupSteps::Open(
-    const std::string& id, const StoreLayout& layout, int ready_fd,
-    int stdin_fd, SeccompBpfCache* seccomp) {
+    const std::string& id, const std::string& cgroup_parent,
+    const StoreLayout& layout, int ready_fd, int stdin_fd,
+    SeccompBpfCache* seccomp) {
   v1::ContainerSpec spec;
   if (absl::Status s = ReadProto(layout.SpecPath(), &spec); !s.ok()) return s;
   absl::StatusOr<InitPlan> plan = BuildInitPlan(id, spec, layout.Paths());
@@ -82,7 +83,8 @@ absl::StatusOr<std::unique_ptr<SystemStartupSteps>> SystemStartupSteps::Open(
   absl::StatusOr<CgroupSystem> cgroups = CgroupSystem::Detect();
   if (!cgroups.ok()) return cgroups.status();
 
-  ContainerCgroup cgroup(*std::move(cgroups), ContainerCgroup::PathFor(id));
+  ContainerCgroup cgroup(*std::move(cgroups),
+                         ContainerCgroup::PathFor(cgroup_parent, id));
   std::unique_ptr<SystemStartupSteps> steps(new SystemStartupSteps(
       layout, std::move(spec), *std::move(plan), std::move(cgroup)));
   steps->ready_fd_ = ready_fd;

@@ -46,10 +46,12 @@ class SystemStartupSteps : public StartupSteps {
   // namespaces (checking them), detects the cgroup layout, makes the pipes
   // and the SIGCHLD signalfd, and takes the compiled seccomp filter from
   // `seccomp`. `ready_fd` is warrend's report pipe (the init must not hold
-  // it); `stdin_fd` becomes the init's fd 0.
+  // it); `stdin_fd` becomes the init's fd 0. The cgroup is
+  // <cgroup_parent>/<tenant>/<id> (ContainerCgroup::PathFor).
   static absl::StatusOr<std::unique_ptr<SystemStartupSteps>> Open(
-      const std::string& id, const StoreLayout& layout, int ready_fd,
-      int stdin_fd, SeccompBpfCache* seccomp);
+      const std::string& id, const std::string& cgroup_parent,
+      const StoreLayout& layout, int ready_fd, int stdin_fd,
+      SeccompBpfCache* seccomp);
 
   SystemStartupSteps(const SystemStartupSteps&) = delete;
   SystemStartupSteps& operator=(const SystemStartupSteps&) = delete;

@@ -39,7 +39,8 @@ class CgroupTest : public WarrendTest {
                          const std::string& file) {
     const runtime::CgroupHierarchy* h = system_.For(controller);
     if (h == nullptr) return "";
-    return absl::StrCat(h->mount_point, "/warren/default/", id, "/", file);
+    return absl::StrCat(h->mount_point, "/", warrend_->cgroup_parent(),
+                        "/default/", id, "/", file);
   }
 
   std::string Read(const std::string& path) {
@@ -150,8 +151,8 @@ TEST_F(CgroupTest, StatsPauseResumeUpdateAndDelete) {
   del.set_force(true);
   v1::DeleteResponse deleted;
   ASSERT_TRUE(stub_->Delete(Ctx().get(), del, &deleted).ok());
-  for (const std::string& dir :
-       runtime::CgroupDirs(system_, "warren/default/live")) {
+  for (const std::string& dir : runtime::CgroupDirs(
+           system_, warrend_->cgroup_parent() + "/default/live")) {
     struct stat st;
     EXPECT_NE(stat(dir.c_str(), &st), 0) << dir << " left behind";
   }

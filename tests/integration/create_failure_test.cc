@@ -82,8 +82,8 @@ TEST_P(CreateFailureTest, LeavesNothingBehind) {
   absl::StatusOr<runtime::CgroupSystem> cgroups =
       runtime::CgroupSystem::Detect();
   ASSERT_TRUE(cgroups.ok());
-  for (const std::string& dir :
-       runtime::CgroupDirs(*cgroups, "warren/default/" + id)) {
+  for (const std::string& dir : runtime::CgroupDirs(
+           *cgroups, warrend_->cgroup_parent() + "/default/" + id)) {
     struct stat st;
     EXPECT_NE(stat(dir.c_str(), &st), 0) << dir << " left behind";
   }

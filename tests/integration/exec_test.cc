@@ -182,7 +182,8 @@ TEST_F(ExecTest, JoinsTheContainersNamespacesCgroupAndHardening) {
   char buf[512];
   while (fgets(buf, sizeof(buf), f) != nullptr) cgroup += buf;
   fclose(f);
-  EXPECT_THAT(cgroup, HasSubstr("/warren/default/box"));
+  EXPECT_THAT(cgroup,
+              HasSubstr("/" + warrend_->cgroup_parent() + "/default/box"));
 }
 
 TEST_F(ExecTest, StdinRoundTripThroughCat) {

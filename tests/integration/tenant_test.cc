@@ -34,8 +34,8 @@ TEST_F(TenantTest, TwoTenantsMayEachHaveTheSameIdWithSeparatePaths) {
       runtime::CgroupSystem::Detect();
   ASSERT_TRUE(cgroups.ok());
   for (const char* t : {"team-a", "team-b"}) {
-    for (const std::string& dir :
-         runtime::CgroupDirs(*cgroups, std::string("warren/") + t + "/web")) {
+    for (const std::string& dir : runtime::CgroupDirs(
+             *cgroups, warrend_->dirs().cgroup_parent() + "/" + t + "/web")) {
       EXPECT_TRUE(Exists(dir)) << dir;
     }
   }

@@ -34,21 +34,6 @@ bool PortFree(int port) {
   return ok;
 }
 
-// The flags the integration fixture gives every warrend, for `dirs`.
-std::vector<std::string> CommonArgs(const WarrendProcess& dirs) {
-  return {"/usr/bin/setpriv",
-          "--pdeathsig=KILL",
-          "--",
-          Runfile("server/warrend"),
-          "--socket=" + dirs.socket(),
-          "--state_dir=" + dirs.state_dir(),
-          "--run_dir=" + dirs.run_dir(),
-          "--monitor=" + Runfile("runtime/monitor/warren-monitor"),
-          "--default_bridge=" + dirs.bridge(),
-          "--default_subnet=" + dirs.subnet(),
-          "--nft_table=" + dirs.nft_table()};
-}
-
 // posix_spawn (not fork: gRPC's fork handlers) with stdout and stderr
 // appended to `log`.
 pid_t Spawn(std::vector<std::string> args, const std::string& log) {
@@ -161,7 +146,7 @@ int Occurrences(const std::string& log, const std::string& text) {
 
 ExitResult RunWarrendToExit(const WarrendProcess& dirs,
                             const std::vector<std::string>& args) {
-  std::vector<std::string> all = CommonArgs(dirs);
+  std::vector<std::string> all = dirs.CommandLine();
   all.insert(all.end(), args.begin(), args.end());
   std::string log = dirs.dir() + "/refused.log";
   unlink(log.c_str());
@@ -189,7 +174,7 @@ LoggedWarrend::LoggedWarrend(std::vector<std::string> extra_args)
 LoggedWarrend::~LoggedWarrend() { Stop(); }
 
 bool LoggedWarrend::Start() {
-  std::vector<std::string> args = CommonArgs(*dirs_);
+  std::vector<std::string> args = dirs_->CommandLine();
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = Spawn(args, log_path());
   if (pid_ <= 0) return false;

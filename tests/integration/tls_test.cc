@@ -380,6 +380,18 @@ TEST_F(TlsRefusalTest, UnreadableKey) {
                     ": No such file or directory");
 }
 
+// Not a TLS flag, but refused the same way: a parent outside the
+// hierarchies (or "..") would put containers' cgroups anywhere.
+TEST_F(TlsRefusalTest, CgroupParentOutsideTheHierarchy) {
+  for (const char* parent : {"/sys", "warren/../x"}) {
+    ExpectRefused({std::string("--cgroup_parent=") + parent},
+                  std::string("--cgroup_parent \"") + parent +
+                      "\" must be a relative path of names of 1-63 "
+                      "characters of [A-Za-z0-9_.-] starting with a letter "
+                      "or digit");
+  }
+}
+
 TEST_F(TlsRefusalTest, MalformedPolicyAndUnknownRole) {
   std::string policy = certs_.dir() + "/bad.textproto";
   WriteAll(policy,

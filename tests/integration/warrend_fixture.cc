@@ -50,12 +50,17 @@ WarrendProcess::WarrendProcess() {
 
 WarrendProcess::~WarrendProcess() {
   Stop(SIGTERM);
-  // The default network's bridge and the NAT table outlive warrend (its
-  // containers may still run); this test's go with it.
+  // The default network's bridge, the NAT table and the cgroup parent
+  // outlive warrend (its containers may still run); this test's go with it
+  // (empty cgroups only: TearDown deleted the containers).
   // Bazel's strict action environment has no sbin in PATH.
-  std::string cleanup = "PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link del " +
-                        bridge() + " 2>/dev/null; nft delete table ip " +
-                        nft_table() + " 2>/dev/null; true";
+  std::string cleanup =
+      "PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link del " + bridge() +
+      " 2>/dev/null; nft delete table ip " + nft_table() +
+      " 2>/dev/null; for d in /sys/fs/cgroup/" + cgroup_parent() +
+      " /sys/fs/cgroup/*/" + cgroup_parent() +
+      "; do [ -d $d ] && find $d -depth -type d -exec rmdir {} + ; done "
+      "2>/dev/null; true";
   (void)system(cleanup.c_str());
   if (!dir_.empty()) {
     std::string cmd = "rm -rf '" + dir_ + "'";
@@ -63,21 +68,24 @@ WarrendProcess::~WarrendProcess() {
   }
 }
 
-void WarrendProcess::Start() {
-  std::string warrend = Runfile("server/warrend");
-  std::string monitor = Runfile("runtime/monitor/warren-monitor");
+std::vector<std::string> WarrendProcess::CommandLine() const {
   // setpriv: a crashed test must not leave its warrend behind.
-  std::vector<std::string> args = {"/usr/bin/setpriv",
-                                   "--pdeathsig=KILL",
-                                   "--",
-                                   warrend,
-                                   "--socket=" + socket(),
-                                   "--state_dir=" + state_dir(),
-                                   "--run_dir=" + run_dir(),
-                                   "--monitor=" + monitor,
-                                   "--default_bridge=" + bridge(),
-                                   "--default_subnet=" + subnet(),
-                                   "--nft_table=" + nft_table()};
+  return {"/usr/bin/setpriv",
+          "--pdeathsig=KILL",
+          "--",
+          Runfile("server/warrend"),
+          "--socket=" + socket(),
+          "--state_dir=" + state_dir(),
+          "--run_dir=" + run_dir(),
+          "--monitor=" + Runfile("runtime/monitor/warren-monitor"),
+          "--default_bridge=" + bridge(),
+          "--default_subnet=" + subnet(),
+          "--nft_table=" + nft_table(),
+          "--cgroup_parent=" + cgroup_parent()};
+}
+
+void WarrendProcess::Start() {
+  std::vector<std::string> args = CommandLine();
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -29,6 +29,9 @@ class WarrendProcess {
 
   // Starts warrend and waits until it answers. Fatal test failure if not.
   void Start();
+  // warrend's command line with this process's directories, network and
+  // cgroup parent (what Start runs, before the extra args).
+  std::vector<std::string> CommandLine() const;
   // Flags added to the next Start's command line.
   void set_extra_args(std::vector<std::string> args) {
     extra_args_ = std::move(args);
@@ -51,6 +54,9 @@ class WarrendProcess {
   std::string bridge() const { return "wt-" + suffix_; }
   std::string subnet() const;
   std::string nft_table() const { return "warren_t" + suffix_; }
+  // Its --cgroup_parent: a container's cgroup is
+  // <cgroup_parent>/<tenant>/<id>, apart from any other warrend's.
+  std::string cgroup_parent() const { return "warren-t" + suffix_; }
 
  private:
   std::string dir_;

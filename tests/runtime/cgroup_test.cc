@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "runtime/cgroup_plan.h"
 #include "runtime/cgroup_system.h"
+#include "runtime/container_cgroup.h"
 
 namespace warren::runtime {
 
@@ -131,6 +132,34 @@ TEST(CgroupPlanTest, MissingControllerIsFailedPrecondition) {
   r.set_pids_limit(10);
   EXPECT_EQ(PlanResourceWrites(sys, "warren/c", r).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(CgroupParentTest, PathIsParentTenantId) {
+  EXPECT_EQ(ContainerCgroup::PathFor("warren", "web"), "warren/default/web");
+  EXPECT_EQ(ContainerCgroup::PathFor("warren-t1", "team-a/web"),
+            "warren-t1/team-a/web");
+  EXPECT_EQ(ContainerCgroup::PathFor("a/b", "web"), "a/b/default/web");
+}
+
+TEST(CgroupParentTest, ValidParents) {
+  for (const char* parent :
+       {"warren", "warren-tA1b2c3", "machine.slice/w", "a/b/c/d/e/f/g/h"}) {
+    EXPECT_TRUE(ValidateCgroupParent(parent).ok()) << parent;
+  }
+}
+
+TEST(CgroupParentTest, InvalidParentsNameTheField) {
+  for (const char* parent :
+       {"", "/warren", "warren/", "a//b", ".", "..", "a/../b", "a/.hidden",
+        "sp ace", "a/b/c/d/e/f/g/h/i", "x\n"}) {
+    absl::Status s = ValidateCgroupParent(parent, "--cgroup_parent");
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << parent;
+    EXPECT_THAT(std::string(s.message()),
+                ::testing::HasSubstr("--cgroup_parent"))
+        << parent;
+  }
+  EXPECT_EQ(ValidateCgroupParent(std::string(64, 'a')).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(CgroupPlanTest, WeightToShares) {

@@ -132,7 +132,8 @@ absl::Status BenchWarrend::Start() {
       "--monitor=" + ctx_.monitor,
       std::string("--default_bridge=") + kBenchBridge,
       std::string("--default_subnet=") + kBenchSubnet,
-      std::string("--nft_table=") + kBenchNftTable};
+      std::string("--nft_table=") + kBenchNftTable,
+      std::string("--cgroup_parent=") + kBenchCgroupParent};
   if (has_tls()) {
     args.push_back(absl::StrCat("--listen=127.0.0.1:", port_));
     args.push_back("--tls_cert=" + certs_dir() + "/server.pem");
@@ -265,17 +266,25 @@ void BenchWarrend::RemoveHostLeftovers() {
     }
     closedir(proc);
   }
-  // Container cgroups: kill what is left in them, then remove them.
+  // Container cgroups: kill what is left in them, then remove them, and
+  // the tenant and parent directories above them.
   for (const std::string& mount : CgroupMounts()) {
-    std::string parent = mount + "/warren/default";
-    for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
-      std::string name = entry.path().filename();
-      if (!absl::StartsWith(name, kBenchIdPrefix)) continue;
-      for (int i = 0; i < 50 && rmdir(entry.path().c_str()) != 0; ++i) {
-        KillPidsIn(entry.path().string() + "/cgroup.procs");
-        absl::SleepFor(absl::Milliseconds(20));
+    std::string parent = mount + "/" + kBenchCgroupParent;
+    std::vector<std::string> tenants;
+    for (const auto& tenant : std::filesystem::directory_iterator(parent, ec)) {
+      if (!tenant.is_directory(ec)) continue;
+      tenants.push_back(tenant.path());
+      for (const auto& entry :
+           std::filesystem::directory_iterator(tenant.path(), ec)) {
+        if (!entry.is_directory(ec)) continue;
+        for (int i = 0; i < 50 && rmdir(entry.path().c_str()) != 0; ++i) {
+          KillPidsIn(entry.path().string() + "/cgroup.procs");
+          absl::SleepFor(absl::Milliseconds(20));
+        }
       }
     }
+    for (const std::string& tenant : tenants) rmdir(tenant.c_str());
+    rmdir(parent.c_str());
   }
   for (const std::string& m : MountsUnder(dir_)) umount2(m.c_str(), MNT_DETACH);
   RunShell(absl::StrCat(

@@ -26,8 +26,11 @@ namespace warren::bench {
 inline constexpr char kBenchBridge[] = "wbench0";
 inline constexpr char kBenchSubnet[] = "10.239.0.0/16";
 inline constexpr char kBenchNftTable[] = "warren_bench";
-// Every benchmark container id starts with this (cgroups warren/default/...).
+// Every benchmark container id starts with this.
 inline constexpr char kBenchIdPrefix[] = "wbench-";
+// The benchmark warrend's --cgroup_parent: its containers' cgroups are
+// <kBenchCgroupParent>/default/<id>, apart from any other warrend's.
+inline constexpr char kBenchCgroupParent[] = "warren-bench";
 
 // Owns one warrend process and everything it made. Not thread-safe: start,
 // stop and restart it from one thread (the one that outlives the daemon:
