@@ -358,6 +358,15 @@ absl::Status LibnlNetlinkOps::DeleteLink(absl::string_view name) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> LibnlNetlinkOps::LinkExists(absl::string_view name) {
+  absl::StatusOr<NlSocket> sock = ConnectRouteSocket();
+  if (!sock.ok()) return sock.status();
+  absl::StatusOr<LinkPtr> link = GetLink(sock->get(), std::string(name));
+  if (absl::IsNotFound(link.status())) return false;
+  if (!link.ok()) return link.status();
+  return true;
+}
+
 absl::StatusOr<std::vector<LinkInfo>> LibnlNetlinkOps::ListLinks(
     absl::string_view prefix) {
   absl::StatusOr<NlSocket> sock = ConnectRouteSocket();

@@ -28,6 +28,7 @@ class LibnlNetlinkOps : public NetlinkOps {
                                 absl::string_view address_cidr,
                                 absl::string_view gateway) override;
   absl::Status DeleteLink(absl::string_view name) override;
+  absl::StatusOr<bool> LinkExists(absl::string_view name) override;
   absl::StatusOr<std::vector<LinkInfo>> ListLinks(
       absl::string_view prefix) override;
 };

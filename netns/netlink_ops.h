@@ -70,6 +70,11 @@ class NetlinkOps {
   // is). An absent link is OK.
   virtual absl::Status DeleteLink(absl::string_view name) = 0;
 
+  // Whether host link `name` exists (a single RTM_GETLINK: the kernel
+  // answers it without the rtnl lock, so it is cheap while namespaces are
+  // being torn down).
+  virtual absl::StatusOr<bool> LinkExists(absl::string_view name) = 0;
+
   // Host links whose name starts with `prefix`, in no particular order.
   virtual absl::StatusOr<std::vector<LinkInfo>> ListLinks(
       absl::string_view prefix) = 0;

@@ -12,41 +12,10 @@
 #include "netns/firewall_plan.h"
 #include "runtime/container_id.h"
 #include "runtime/file_util.h"
+#include "runtime/network_config_proto.h"
 
 namespace warren::runtime {
 namespace {
-
-netns::NetworkConfig FromProto(const v1::NetworkConfig& p) {
-  netns::NetworkConfig c;
-  c.name = p.name();
-  c.bridge = p.bridge().empty() ? "wbr-" + p.name().substr(0, 11) : p.bridge();
-  c.subnet = p.subnet();
-  c.gateway = p.gateway();
-  if (c.gateway.empty()) {
-    absl::StatusOr<netns::Ipv4Cidr> cidr =
-        netns::ParseIpv4Cidr(p.subnet(), "config.subnet");
-    // A bad subnet is reported by validation; the gateway stays empty.
-    if (cidr.ok()) c.gateway = netns::FormatIpv4(cidr->address + 1);
-  }
-  c.mtu = p.mtu() == 0 ? 1500 : static_cast<int>(p.mtu());
-  c.outbound_nat = !p.disable_outbound_nat();
-  c.dns_servers.assign(p.dns_servers().begin(), p.dns_servers().end());
-  c.dns_search.assign(p.dns_search().begin(), p.dns_search().end());
-  return c;
-}
-
-v1::NetworkConfig ToProto(const netns::NetworkConfig& c) {
-  v1::NetworkConfig p;
-  p.set_name(c.name);
-  p.set_bridge(c.bridge);
-  p.set_subnet(c.subnet);
-  p.set_gateway(c.gateway);
-  p.set_mtu(static_cast<uint32_t>(c.mtu));
-  p.set_disable_outbound_nat(!c.outbound_nat);
-  for (const std::string& s : c.dns_servers) p.add_dns_servers(s);
-  for (const std::string& s : c.dns_search) p.add_dns_search(s);
-  return p;
-}
 
 // "spec.network.ip: ..." instead of the IPAM's own field name.
 absl::Status Renamed(const absl::Status& s, absl::string_view field) {
@@ -87,7 +56,16 @@ BridgeNetworking::BridgeNetworking(BridgeNetworkingOptions options,
       ops_(ops),
       firewall_(firewall),
       ipam_(std::move(ipam)),
-      attacher_(ops) {}
+      attacher_(ops),
+      releases_(
+          [this](const DeferredRelease& r) {
+            absl::StatusOr<bool> present = ops_->LinkExists(r.host_veth);
+            return present.ok() && !*present;
+          },
+          [this](const DeferredRelease& r) {
+            (void)ReleaseVethAndAddress(r.id, r.network);
+          },
+          options_.deferred_release) {}
 
 absl::StatusOr<std::unique_ptr<BridgeNetworking>> BridgeNetworking::Open(
     BridgeNetworkingOptions options, netns::NetlinkOps* ops,
@@ -108,7 +86,7 @@ absl::StatusOr<std::unique_ptr<BridgeNetworking>> BridgeNetworking::Open(
     if (absl::Status s = ReadProto(dir + "/" + file, &config); !s.ok()) {
       return s;
     }
-    n->networks_[config.name()] = FromProto(config);
+    n->networks_[config.name()] = NetworkConfigFromProto(config);
     absl::StatusOr<std::string> owner = ReadFile(n->OwnerPath(config.name()));
     if (owner.ok() && !owner->empty()) n->owners_[config.name()] = *owner;
   }
@@ -144,6 +122,9 @@ absl::StatusOr<netns::NetworkConfig> BridgeNetworking::Find(
 
 absl::StatusOr<v1::NetworkInfo> BridgeNetworking::Reserve(
     const std::string& id, const v1::NetworkSpec& spec) {
+  // A deleted container of the same id may still hold its veth name and
+  // address record.
+  releases_.FinishNow(id);
   std::string name =
       spec.network().empty() ? options_.default_network.name : spec.network();
   absl::StatusOr<netns::NetworkConfig> net =
@@ -221,15 +202,42 @@ absl::Status BridgeNetworking::Release(const std::string& id,
     absl::MutexLock lock(&mu_);
     pending_.erase(id);
   }
-  // The veth usually died with the container's network namespace.
+  absl::Status status = firewall_->RemoveContainer(id);
+  if (absl::Status s = ReleaseVethAndAddress(id, network);
+      !s.ok() && status.ok()) {
+    status = s;
+  }
+  return status;
+}
+
+absl::Status BridgeNetworking::ReleaseExited(const std::string& id,
+                                             const std::string& network) {
+  {
+    absl::MutexLock lock(&mu_);
+    pending_.erase(id);
+  }
+  // At once, so the host ports are free for the next container.
+  absl::Status status = firewall_->RemoveContainer(id);
+  const std::string veth = netns::HostVethName(id);
+  absl::StatusOr<bool> present = ops_->LinkExists(veth);
+  if (present.ok() && !*present) {
+    if (absl::Status s = ReleaseVethAndAddress(id, network);
+        !s.ok() && status.ok()) {
+      status = s;
+    }
+  } else {
+    releases_.Add({id, network, veth});
+  }
+  return status;
+}
+
+absl::Status BridgeNetworking::ReleaseVethAndAddress(
+    const std::string& id, const std::string& network) {
   netns::AttachmentPlan plan;
   plan.network = network;
   plan.container_id = id;
   plan.host_veth = netns::HostVethName(id);
   absl::Status status = attacher_.Detach(plan);
-  if (absl::Status s = firewall_->RemoveContainer(id); !s.ok() && status.ok()) {
-    status = s;
-  }
   if (absl::Status s = ipam_->Release(network, id); !s.ok() && status.ok()) {
     status = s;
   }
@@ -274,130 +282,6 @@ absl::Status BridgeNetworking::Reconcile(
     status = s;
   }
   return status;
-}
-
-std::string BridgeNetworking::ResolvConf(const std::string& network) {
-  absl::StatusOr<netns::NetworkConfig> net = Find(network, "network", "");
-  if (!net.ok()) return "";
-  netns::AttachmentPlan plan;
-  plan.network = net->name;
-  plan.dns_servers = net->dns_servers;
-  plan.dns_search = net->dns_search;
-  return netns::RenderResolvConf(plan);
-}
-
-v1::Network BridgeNetworking::Describe(const netns::NetworkConfig& config,
-                                       const std::string& owner,
-                                       const std::string& tenant) {
-  v1::Network n;
-  *n.mutable_config() = ToProto(config);
-  n.set_tenant(owner);
-  absl::StatusOr<std::vector<netns::IpAllocation>> held =
-      ipam_->List(config.name);
-  if (held.ok()) {
-    for (const netns::IpAllocation& a : *held) {
-      if (tenant.empty()) {
-        n.add_containers(a.container_id);
-        continue;
-      }
-      ScopedId holder = SplitContainerKey(a.container_id);
-      if (holder.tenant == tenant) n.add_containers(holder.id);
-    }
-  }
-  return n;
-}
-
-absl::StatusOr<v1::Network> BridgeNetworking::CreateNetwork(
-    const v1::NetworkConfig& proto, const std::string& tenant) {
-  netns::NetworkConfig config = FromProto(proto);
-  absl::MutexLock lock(&mu_);
-  std::vector<netns::NetworkConfig> existing;
-  for (const auto& [name, c] : networks_) existing.push_back(c);
-  if (absl::Status s = netns::ValidateNetworkConfig(config, existing, "config");
-      !s.ok()) {
-    return s;
-  }
-  // The owner first: a crash between the files leaves an owned network
-  // invisible (safe) rather than a tenant's network open to all.
-  auto undo = [&] {
-    (void)RemoveTree(OwnerPath(config.name));
-    (void)RemoveTree(NetworkPath(config.name));
-  };
-  if (!tenant.empty()) {
-    if (absl::Status s = WriteFileAtomic(OwnerPath(config.name), tenant, 0600);
-        !s.ok()) {
-      undo();
-      return s;
-    }
-  }
-  if (absl::Status s =
-          WriteProtoAtomic(NetworkPath(config.name), ToProto(config));
-      !s.ok()) {
-    undo();
-    return s;
-  }
-  networks_[config.name] = config;
-  if (!tenant.empty()) owners_[config.name] = tenant;
-  if (absl::Status s = firewall_->SetNetworks(NatNetworksLocked()); !s.ok()) {
-    networks_.erase(config.name);
-    owners_.erase(config.name);
-    undo();
-    (void)firewall_->SetNetworks(NatNetworksLocked());
-    return s;
-  }
-  return Describe(config, tenant, tenant);
-}
-
-std::vector<v1::Network> BridgeNetworking::ListNetworks(
-    const std::string& tenant) {
-  std::vector<std::pair<netns::NetworkConfig, std::string>> configs;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [name, c] : networks_) {
-      if (!VisibleLocked(name, tenant)) continue;
-      auto owner = owners_.find(name);
-      configs.emplace_back(c, owner == owners_.end() ? "" : owner->second);
-    }
-  }
-  std::vector<v1::Network> out;
-  for (const auto& [c, owner] : configs) {
-    out.push_back(Describe(c, owner, tenant));
-  }
-  return out;
-}
-
-absl::Status BridgeNetworking::DeleteNetwork(const std::string& name,
-                                             const std::string& tenant) {
-  absl::MutexLock lock(&mu_);
-  auto it = networks_.find(name);
-  if (it == networks_.end() || !VisibleLocked(name, tenant)) {
-    return absl::NotFoundError(absl::StrCat("no network \"", name, "\""));
-  }
-  if (name == options_.default_network.name) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "name: the default network \"", name, "\" cannot be deleted"));
-  }
-  if (absl::Status s = ipam_->DropNetwork(name); !s.ok()) {
-    v1::Network n = Describe(it->second, "", "");
-    return absl::FailedPreconditionError(absl::StrCat(
-        "network \"", name,
-        "\" still has containers: ", absl::StrJoin(n.containers(), ", ")));
-  }
-  if (absl::Status s = ops_->DeleteLink(it->second.bridge); !s.ok()) return s;
-  attacher_.ForgetBridge(it->second.bridge);
-  if (absl::Status s = RemoveTree(NetworkPath(name)); !s.ok()) return s;
-  (void)RemoveTree(OwnerPath(name));
-  owners_.erase(name);
-  networks_.erase(it);
-  return firewall_->SetNetworks(NatNetworksLocked());
-}
-
-std::vector<netns::NatNetwork> BridgeNetworking::NatNetworksLocked() {
-  std::vector<netns::NatNetwork> out;
-  for (const auto& [name, c] : networks_) {
-    out.push_back({c.name, c.subnet, c.bridge, c.outbound_nat});
-  }
-  return out;
 }
 
 }  // namespace warren::runtime

@@ -19,6 +19,7 @@
 #include "netns/netlink_ops.h"
 #include "netns/network_attacher.h"
 #include "netns/network_config.h"
+#include "runtime/deferred_releases.h"
 #include "runtime/network_control.h"
 
 namespace warren::runtime {
@@ -28,6 +29,8 @@ struct BridgeNetworkingOptions {
   // The network containers get when they name none ("warren", bridge
   // warren0, 10.88.0.0/16 unless warrend's flags say otherwise).
   netns::NetworkConfig default_network = netns::DefaultNetwork();
+  // How a deleted container's veth is waited for (ReleaseExited).
+  DeferredReleaseOptions deferred_release;
 };
 
 class BridgeNetworking : public NetworkControl {
@@ -42,6 +45,9 @@ class BridgeNetworking : public NetworkControl {
   absl::Status Attach(const std::string& id, pid_t init_pid) override;
   absl::Status Release(const std::string& id,
                        const std::string& network) override;
+  // Deferred (runtime/deferred_releases.h) unless the host veth is gone.
+  absl::Status ReleaseExited(const std::string& id,
+                             const std::string& network) override;
   absl::Status Reconcile(
       const absl::flat_hash_map<std::string, v1::NetworkInfo>& live) override;
   std::string ResolvConf(const std::string& network) override;
@@ -56,6 +62,10 @@ class BridgeNetworking : public NetworkControl {
                    netns::Firewall* firewall,
                    std::unique_ptr<netns::IpamStore> ipam);
 
+  // The part of Release after the port rules: veth (if still there) and
+  // address.
+  absl::Status ReleaseVethAndAddress(const std::string& id,
+                                     const std::string& network);
   std::string NetworkPath(const std::string& name) const;
   // Holds the owning tenant of a network that has one.
   std::string OwnerPath(const std::string& name) const;
@@ -92,6 +102,8 @@ class BridgeNetworking : public NetworkControl {
     std::vector<netns::PortForward> forwards;
   };
   absl::flat_hash_map<std::string, Pending> pending_ ABSL_GUARDED_BY(mu_);
+  // Last: its destructor finishes what is queued, using the members above.
+  DeferredReleases releases_;
 };
 
 }  // namespace warren::runtime

@@ -376,7 +376,7 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
         absl::StrCat("cannot delete container \"", id, "\": ", s.message()));
   }
   if (!record.network().network().empty()) {
-    (void)networks_->Release(id, record.network().network());
+    (void)networks_->ReleaseExited(id, record.network().network());
   }
   ForgetExecs(id, layout);
   RemoveFiles(layout);

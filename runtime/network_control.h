@@ -37,9 +37,17 @@ class NetworkControl {
   // namespace to the bridge and installs its port mappings.
   virtual absl::Status Attach(const std::string& id, pid_t init_pid) = 0;
   // Undoes Reserve and Attach for container `id` on `network`: host veth
-  // deleted, port rules removed, address released. Nothing held is OK.
+  // deleted, port rules removed, address released, all before it returns.
+  // Nothing held is OK.
   virtual absl::Status Release(const std::string& id,
                                const std::string& network) = 0;
+  // Release for Delete, once every process of the container is gone: the
+  // port rules go at once; the kernel is then tearing the network
+  // namespace down with the veth in it, so the address may be freed in the
+  // background once the veth has gone (a new container of the same id,
+  // and DeleteNetwork, wait for it).
+  virtual absl::Status ReleaseExited(const std::string& id,
+                                     const std::string& network) = 0;
   // warrend start: frees what belongs to no container in `live` (id ->
   // its NetworkInfo) and restores the port rules of the live ones.
   virtual absl::Status Reconcile(

@@ -52,6 +52,18 @@ std::set<std::string> ContainerLinks() {
   return out;
 }
 
+// A deleted container's veth goes with its network namespace, which the
+// kernel tears down asynchronously (warren frees the address once the veth
+// has gone): the host veths once they equal `want`, or after 5 s.
+std::set<std::string> ContainerLinksSettled(const std::set<std::string>& want) {
+  std::set<std::string> now = ContainerLinks();
+  for (int i = 0; i < 100 && now != want; ++i) {
+    usleep(50 * 1000);
+    now = ContainerLinks();
+  }
+  return now;
+}
+
 // Connects to ip:port (retrying while the server starts) and reads until
 // EOF or `timeout_ms`.
 std::string ReadFrom(const std::string& ip, int port, int timeout_ms = 5000) {
@@ -387,6 +399,11 @@ TEST_F(NetworkTest, BadInputIsRefusedAndLeavesNothing) {
   EXPECT_EQ(Holders(), std::set<std::string>{"holder"});
   Delete("holder");
   EXPECT_TRUE(Holders().empty());
+  std::set<std::string> veths_before;
+  for (const std::string& link : links_before) {
+    if (netns::IsHostVethName(link)) veths_before.insert(link);
+  }
+  (void)ContainerLinksSettled(veths_before);
   std::set<std::string> links_after = HostLinks();
   links_after.erase(warrend_->bridge());  // made by the first attach
   EXPECT_EQ(links_after, links_before);
@@ -409,7 +426,7 @@ TEST_F(NetworkTest, ChurnOf200LeavesNoLeftovers) {
     if (i % 2 == 0) StartOrDie(id);
     Delete(id);
   }
-  EXPECT_EQ(ContainerLinks(), before);
+  EXPECT_EQ(ContainerLinksSettled(before), before);
   EXPECT_EQ(HostLinks().size(), links_before);  // the kernel's link count
   EXPECT_TRUE(Holders().empty());
   // The table is still there (the default network masquerades), without a
@@ -457,8 +474,29 @@ TEST_F(NetworkTest, KilledDuringSetupIsReconciledAfterRestart) {
     }
     for (const std::string& id : listed) Delete(id);
   }
-  EXPECT_EQ(ContainerLinks(), before);
+  EXPECT_EQ(ContainerLinksSettled(before), before);
   EXPECT_TRUE(Holders().empty());
+}
+
+// Delete returns before the kernel has removed the veth; a new container
+// of the same id right away still gets a veth of that name, an address and
+// a working network, and none of it is left at the end.
+TEST_F(NetworkTest, SameIdRightAfterDeleteIsNetworkedAgain) {
+  CreateOrDie("warmup", Bridged("true"));
+  Delete("warmup");
+  std::set<std::string> before = ContainerLinks();
+  for (int round = 0; round < 5; ++round) {
+    v1::Container c = CreateOrDie("again", Bridged("sleep 100"));
+    ASSERT_FALSE(c.network().ip().empty()) << "round " << round;
+    StartOrDie("again");
+    EXPECT_EQ(Holders(), std::set<std::string>{"again"}) << "round " << round;
+    EXPECT_EQ(ContainerLinks().count(netns::HostVethName("again")), 1u)
+        << "round " << round;
+    Delete("again");
+    // Not listed on the network any more, even while its veth may linger.
+    EXPECT_TRUE(Holders().empty()) << "round " << round;
+  }
+  EXPECT_EQ(ContainerLinksSettled(before), before);
 }
 
 }  // namespace

@@ -154,6 +154,13 @@ class FakeNetlinkOps : public NetlinkOps {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<bool> LinkExists(absl::string_view name) override {
+    if (absl::Status s = Record(absl::StrCat("LinkExists ", name)); !s.ok()) {
+      return s;
+    }
+    return links_.count(std::string(name)) > 0;
+  }
+
   absl::StatusOr<std::vector<LinkInfo>> ListLinks(
       absl::string_view prefix) override {
     if (absl::Status s = Record(absl::StrCat("ListLinks ", prefix)); !s.ok()) {

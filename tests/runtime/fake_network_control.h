@@ -47,6 +47,12 @@ class FakeNetworkControl : public runtime::NetworkControl {
     state_->held.erase(id);
     return absl::OkStatus();
   }
+  absl::Status ReleaseExited(const std::string& id,
+                             const std::string& network) override {
+    state_->calls.push_back(absl::StrCat("release-exited ", id, " ", network));
+    state_->held.erase(id);
+    return absl::OkStatus();
+  }
   absl::Status Reconcile(
       const absl::flat_hash_map<std::string, v1::NetworkInfo>& live) override {
     state_->calls.push_back("reconcile");
