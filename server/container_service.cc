@@ -117,17 +117,24 @@ grpc::Status ContainerService::List(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ContainerService::Inspect(grpc::ServerContext* context,
-                                       const v1::InspectRequest* request,
-                                       v1::InspectResponse* response) {
+grpc::ServerUnaryReactor* ContainerService::Inspect(
+    grpc::CallbackServerContext* context, const v1::InspectRequest* request,
+    v1::InspectResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<CallScope> scope = Scope(*context);
-  if (!scope.ok()) return ToGrpcStatus(scope.status());
+  if (!scope.ok()) {
+    reactor->Finish(ToGrpcStatus(scope.status()));
+    return reactor;
+  }
   absl::StatusOr<std::string> key = scope->Key(request->id());
-  if (!key.ok()) return ToGrpcStatus(key.status());
+  if (!key.ok()) {
+    reactor->Finish(ToGrpcStatus(key.status()));
+    return reactor;
+  }
   absl::StatusOr<v1::Container> c = manager_->Inspect(*key);
-  if (!c.ok()) return ToGrpcStatus(c.status());
-  *response->mutable_container() = *std::move(c);
-  return grpc::Status::OK;
+  if (c.ok()) *response->mutable_container() = *std::move(c);
+  reactor->Finish(c.ok() ? grpc::Status::OK : ToGrpcStatus(c.status()));
+  return reactor;
 }
 
 // History, then with follow new output until the container has stopped

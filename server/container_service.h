@@ -12,7 +12,15 @@
 
 namespace warren::server {
 
-class ContainerService final : public v1::ContainerService::Service {
+// Inspect is served on gRPC's callback API, inline on the thread that read
+// the request: a read of one record under a mutex gains nothing from the
+// sync server's hand-off to a worker thread, which was most of its
+// latency. Every other method blocks (on monitors, the kernel, streams)
+// and stays on the sync thread pool.
+using ContainerServiceBase = v1::ContainerService::WithCallbackMethod_Inspect<
+    v1::ContainerService::Service>;
+
+class ContainerService final : public ContainerServiceBase {
  public:
   // `authorizer` says who calls (and the tenant caps of the current
   // policy); `limiter` enforces the rate and stream caps. All three must
@@ -39,9 +47,9 @@ class ContainerService final : public v1::ContainerService::Service {
   grpc::Status List(grpc::ServerContext* context,
                     const v1::ListRequest* request,
                     v1::ListResponse* response) override;
-  grpc::Status Inspect(grpc::ServerContext* context,
-                       const v1::InspectRequest* request,
-                       v1::InspectResponse* response) override;
+  grpc::ServerUnaryReactor* Inspect(grpc::CallbackServerContext* context,
+                                    const v1::InspectRequest* request,
+                                    v1::InspectResponse* response) override;
   grpc::Status Logs(grpc::ServerContext* context,
                     const v1::LogsRequest* request,
                     grpc::ServerWriter<v1::LogsResponse>* writer) override;
@@ -87,7 +95,8 @@ class ContainerService final : public v1::ContainerService::Service {
 
  private:
   // The call's tenant scope (server/tenant_scope.h).
-  absl::StatusOr<CallScope> Scope(const grpc::ServerContext& context) const {
+  absl::StatusOr<CallScope> Scope(
+      const grpc::ServerContextBase& context) const {
     return ScopeOf(context, *authorizer_);
   }
   // A stream slot of the scope's tenant (max_concurrent_streams).

@@ -39,7 +39,7 @@ absl::StatusOr<CallScope> ScopeFor(const Caller& caller,
   return scope;
 }
 
-absl::StatusOr<CallScope> ScopeOf(const grpc::ServerContext& context,
+absl::StatusOr<CallScope> ScopeOf(const grpc::ServerContextBase& context,
                                   const Authorizer& authorizer) {
   Caller caller = authorizer.CallerOf(*context.auth_context());
   auto [begin, end] = context.client_metadata().equal_range(

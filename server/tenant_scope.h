@@ -43,7 +43,7 @@ struct CallScope {
 // The scope of the call with this context: INVALID_ARGUMENT for a malformed
 // or repeated warren-tenant value, PERMISSION_DENIED when a non-admin names
 // another tenant than its own.
-absl::StatusOr<CallScope> ScopeOf(const grpc::ServerContext& context,
+absl::StatusOr<CallScope> ScopeOf(const grpc::ServerContextBase& context,
                                   const Authorizer& authorizer);
 
 // The same from a caller and the metadata value (nullptr: none given).
