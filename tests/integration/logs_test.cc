@@ -77,11 +77,23 @@ class LogsTest : public WarrendTest {
     if (proc) closedir(proc);
     return found;
   }
-  static int CountFds(pid_t pid) {
+  // warrend's descriptors other than inotify instances (`inotify` false),
+  // or its inotify instances only (true): idle ones are pooled for reuse
+  // (runtime/dir_watch.h), at most 16.
+  static int CountFds(pid_t pid, bool inotify = false) {
     int n = 0;
-    DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+    std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* d = opendir(dir.c_str());
     if (d == nullptr) return -1;
-    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      char target[256] = {};
+      ssize_t len =
+          readlink((dir + "/" + e->d_name).c_str(), target, sizeof(target) - 1);
+      bool is_inotify =
+          len > 0 && std::string(target, len) == "anon_inode:inotify";
+      n += is_inotify == inotify;
+    }
     closedir(d);
     return n;
   }
@@ -240,6 +252,22 @@ TEST_F(LogsTest, CancelledFollowLeavesNoDescriptorBehind) {
     usleep(100 * 1000);
   }
   EXPECT_LE(fds, baseline);
+  // Their inotify instances went back to the pool: a second round reuses
+  // them instead of opening more.
+  int pooled = CountFds(pid, true);
+  EXPECT_LE(pooled, 16);
+  follows.clear();
+  for (int i = 0; i < 10; ++i) {
+    follows.push_back(StartFollow("quiet"));
+    ASSERT_TRUE(follows.back().reader->Read(&r));
+  }
+  for (Follow& f : follows) {
+    f.ctx->TryCancel();
+    (void)f.reader->Finish();
+  }
+  for (int i = 0; i < 20 && CountFds(pid) > baseline; ++i) usleep(100 * 1000);
+  EXPECT_LE(CountFds(pid), baseline);
+  EXPECT_LE(CountFds(pid, true), pooled);
   // sh as PID 1 ignores the stop signal: spare TearDown the stop timeout.
   v1::KillRequest kill;
   kill.set_id("quiet");

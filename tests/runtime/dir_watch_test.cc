@@ -55,6 +55,27 @@ TEST(DirWatchTest, PastOrInfiniteTimeoutsAreClamped) {
   SUCCEED();
 }
 
+// Instances are pooled: the next DirWatch (most likely on the same inotify
+// instance) hears its own directory only, and nothing left from before.
+TEST(DirWatchTest, ReusedInstanceHearsOnlyItsOwnDirectory) {
+  std::string a = TempDir();
+  std::string b = TempDir();
+  {
+    DirWatch first(a);
+    ASSERT_TRUE(first.watching());
+    close(open((a + "/unread").c_str(), O_WRONLY | O_CREAT, 0600));
+  }  // destroyed with a change still queued
+  for (int round = 0; round < 3; ++round) {
+    DirWatch second(b);
+    ASSERT_TRUE(second.watching());
+    std::string name = "/x" + std::to_string(round);
+    close(open((a + name).c_str(), O_WRONLY | O_CREAT, 0600));
+    EXPECT_FALSE(second.Wait(absl::Milliseconds(50))) << "round " << round;
+    close(open((b + name).c_str(), O_WRONLY | O_CREAT, 0600));
+    EXPECT_TRUE(second.Wait(absl::Hours(1))) << "round " << round;
+  }
+}
+
 TEST(DirWatchTest, MissingDirectoryOnlySleeps) {
   DirWatch watch("/proc/no/such/dir");
   EXPECT_FALSE(watch.watching());
