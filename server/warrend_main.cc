@@ -18,6 +18,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -103,6 +104,10 @@ std::string DirOf(const std::string& path) {
 }
 
 int Main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, so every absl::Mutex (gRPC's
+  // locks included) also maintains a lock-order graph for deadlock
+  // detection: measurable per call on a daemon. The tests keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage("warren container daemon");
   std::vector<std::string> listen = TakeListenFlags(&argc, argv);
   absl::ParseCommandLine(argc, argv);

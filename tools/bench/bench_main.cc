@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "runtime/file_util.h"
 #include "tools/bench/bench_machine.h"
 #include "tools/bench/bench_report.h"
@@ -89,6 +90,9 @@ void Progress(const std::string& what) {
 }
 
 int Run(int argc, char** argv) {
+  // As in warrend: Debian's Abseil keeps deadlock detection on, which every
+  // gRPC lock of this client would pay for.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "warren-bench --work_dir=DIR --out_dir=DIR [--quick] [--runs=N] "
       "[--scenarios=run,exec,...]; normally run via tools/bench/bench.sh");
