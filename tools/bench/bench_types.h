@@ -22,9 +22,12 @@ inline constexpr char kDaemonRss[] = "daemon_rss";          // MB at K
 inline constexpr char kStream[] = "stream";                 // MiB/s
 inline constexpr char kInspectUnix[] = "api_inspect_unix";  // us
 inline constexpr char kListUnix[] = "api_list_unix";        // us
-inline constexpr char kInspectTls[] = "api_inspect_tls";    // us
-inline constexpr char kListTls[] = "api_list_tls";          // us
-inline constexpr char kRecovery[] = "recovery";             // ms
+// grpc.health.v1.Health/Check on the same socket: gRPC's own unary round
+// trip with no warren code in it, the floor under Inspect.
+inline constexpr char kHealthUnix[] = "api_health_unix";  // us
+inline constexpr char kInspectTls[] = "api_inspect_tls";  // us
+inline constexpr char kListTls[] = "api_list_tls";        // us
+inline constexpr char kRecovery[] = "recovery";           // ms
 
 // One measured series: a scenario as one subject did it.
 struct Series {

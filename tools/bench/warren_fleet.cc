@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tools/bench/warren_bench_util.h"
 #include "tools/bench/warren_scenarios.h"
 
@@ -107,6 +108,30 @@ void MeasureApi(v1::ContainerService::Stub* stub, bool tls,
   absl::StrAppend(&list.note,
                   absl::StrFormat(" (%.0f KB answer)", bytes / 1e3));
   out->push_back(std::move(list));
+}
+
+// The same timing for Health/Check, which gRPC answers itself: what a
+// unary call over the unix socket costs here before any handler runs.
+void MeasureHealthFloor(const BenchWarrend& warrend, std::vector<Series>* out) {
+  auto health = grpc::health::v1::Health::NewStub(warrend.UnixChannel());
+  Series floor{kHealthUnix,
+               "warren",
+               "us",
+               {},
+               0,
+               "unary grpc.health.v1.Health/Check (answered by gRPC's "
+               "built-in health service, no warren handler) over the unix "
+               "socket, one connection: the floor under Inspect"};
+  TimeCalls(
+      kInspectSamples,
+      [&](int) {
+        grpc::ClientContext ctx;
+        grpc::health::v1::HealthCheckRequest req;
+        grpc::health::v1::HealthCheckResponse resp;
+        return health->Check(&ctx, req, &resp);
+      },
+      &floor);
+  out->push_back(std::move(floor));
 }
 
 // Median of the first (or last) tenth of `ms`: how a fleet's Create+Start
@@ -262,6 +287,7 @@ void RunWarrenFleet(const BenchContext& ctx, BenchWarrend& warrend,
   if (api && !running.empty()) {
     auto unix_stub = warrend.UnixStub();
     MeasureApi(unix_stub.get(), false, running, out);
+    MeasureHealthFloor(warrend, out);
     if (warrend.has_tls()) {
       auto tls_stub = v1::ContainerService::NewStub(warrend.TlsChannel());
       MeasureApi(tls_stub.get(), true, running, out);
