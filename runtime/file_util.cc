@@ -152,4 +152,8 @@ std::vector<std::string> ListDir(const std::string& dir) {
   return names;
 }
 
+void EnlargePipe(int fd) {
+  (void)fcntl(fd, F_SETPIPE_SZ, kOutputPipeBytes);  // failure: keep the size
+}
+
 }  // namespace warren::runtime

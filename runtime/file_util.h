@@ -43,6 +43,16 @@ absl::Status MakeDirs(const std::string& path, int mode = 0700);
 // cannot be read.
 std::vector<std::string> ListDir(const std::string& dir);
 
+// Output pipes of a container's processes are enlarged to this, so a
+// process writing fast blocks less often on the monitor and each read of
+// the monitor gets more at once.
+constexpr int kOutputPipeBytes = 1 << 20;
+
+// Sets the pipe `fd` to kOutputPipeBytes (F_SETPIPE_SZ). Where the limits
+// (/proc/sys/fs/pipe-max-size, per-user pipe pages) forbid it, the pipe
+// keeps its size: only the speed differs.
+void EnlargePipe(int fd);
+
 // rm -rf that never follows symlinks and never crosses into a mount point.
 // A missing path is OK.
 absl::Status RemoveTree(const std::string& path);

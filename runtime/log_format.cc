@@ -9,11 +9,22 @@ constexpr char kTimeFormat[] = "%Y-%m-%d%ET%H:%M:%E9SZ";
 
 }  // namespace
 
+std::string LogRecordHead(absl::Time time, absl::string_view stream,
+                          bool line_end) {
+  return absl::StrCat(absl::FormatTime(kTimeFormat, time, absl::UTCTimeZone()),
+                      " ", stream, line_end ? " F " : " P ");
+}
+
 std::string FormatLogRecord(const LogRecord& record) {
   return absl::StrCat(
-      absl::FormatTime(kTimeFormat, record.time, absl::UTCTimeZone()), " ",
-      record.stream, " ", record.line_end ? "F" : "P", " ", record.content,
-      "\n");
+      LogRecordHead(record.time, record.stream, record.line_end),
+      record.content, "\n");
+}
+
+void LogRecordBatch::AppendTo(std::string* out) const {
+  for (const Record& r : records_) {
+    absl::StrAppend(out, r.head, r.body, "\n");
+  }
 }
 
 bool ParseLogRecord(absl::string_view line, LogRecord* record) {
@@ -26,36 +37,64 @@ bool ParseLogRecord(absl::string_view line, LogRecord* record) {
                        &record->time, &err)) {
     return false;
   }
-  record->stream = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
+  record->stream.assign(line.data() + sp1 + 1, sp2 - sp1 - 1);
   char tag = line[sp2 + 1];
   if (tag != 'F' && tag != 'P') return false;
   record->line_end = tag == 'F';
   absl::string_view rest = line.substr(sp2 + 2);
   if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
-  record->content = std::string(rest);
+  record->content.assign(rest.data(), rest.size());
   return true;
+}
+
+void LogLineSplitter::Emit(absl::string_view body, bool line_end,
+                           absl::Time now, LogRecordBatch* out) {
+  std::string head = LogRecordHead(Stamp(now), stream_, line_end);
+  head.append(pending_);
+  pending_.clear();
+  out->Add(std::move(head), body);
+}
+
+void LogLineSplitter::Add(absl::string_view data, absl::Time now,
+                          LogRecordBatch* out) {
+  while (!data.empty()) {
+    size_t nl = data.find('\n');
+    absl::string_view line =
+        nl == absl::string_view::npos ? data : data.substr(0, nl);
+    // Pieces of at most kMaxPartial (pending part included), as "P".
+    while (pending_.size() + line.size() > kMaxPartial ||
+           (nl == absl::string_view::npos &&
+            pending_.size() + line.size() == kMaxPartial)) {
+      size_t take = kMaxPartial - pending_.size();
+      Emit(line.substr(0, take), false, now, out);
+      line.remove_prefix(take);
+      data.remove_prefix(take);
+    }
+    if (nl == absl::string_view::npos) {
+      pending_.append(line.data(), line.size());
+      return;
+    }
+    Emit(line, true, now, out);
+    data.remove_prefix(line.size() + 1);
+  }
+}
+
+void LogLineSplitter::Flush(absl::Time now, LogRecordBatch* out) {
+  if (pending_.empty()) return;
+  Emit(absl::string_view(), false, now, out);
 }
 
 void LogLineSplitter::Add(absl::string_view data, absl::Time now,
                           std::string* out) {
-  while (!data.empty()) {
-    size_t nl = data.find('\n');
-    if (nl == absl::string_view::npos) {
-      pending_.append(data.data(), data.size());
-      if (pending_.size() >= kMaxPartial) Flush(now, out);
-      return;
-    }
-    pending_.append(data.data(), nl);
-    out->append(FormatLogRecord({Stamp(now), stream_, true, pending_}));
-    pending_.clear();
-    data.remove_prefix(nl + 1);
-  }
+  LogRecordBatch batch;
+  Add(data, now, &batch);
+  batch.AppendTo(out);
 }
 
 void LogLineSplitter::Flush(absl::Time now, std::string* out) {
-  if (pending_.empty()) return;
-  out->append(FormatLogRecord({Stamp(now), stream_, false, pending_}));
-  pending_.clear();
+  LogRecordBatch batch;
+  Flush(now, &batch);
+  batch.AppendTo(out);
 }
 
 }  // namespace warren::runtime

@@ -6,6 +6,7 @@
 #define WARREN_RUNTIME_LOG_FORMAT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -21,6 +22,35 @@ struct LogRecord {
 
 // One line of the log file, with its trailing newline.
 std::string FormatLogRecord(const LogRecord& record);
+
+// What precedes a record's content: "<time> <stream> <F|P> ".
+std::string LogRecordHead(absl::Time time, absl::string_view stream,
+                          bool line_end);
+
+// Records ready to be written with writev, without copying the bulk of
+// their content: each is an owned head (LogRecordHead plus any partial
+// line kept from an earlier read), a view of the caller's data, and "\n".
+// The views are valid as long as the data given to LogLineSplitter::Add.
+class LogRecordBatch {
+ public:
+  struct Record {
+    std::string head;
+    absl::string_view body;
+    size_t bytes() const { return head.size() + body.size() + 1; }
+  };
+
+  void Add(std::string head, absl::string_view body) {
+    records_.push_back({std::move(head), body});
+  }
+  const std::vector<Record>& records() const { return records_; }
+  bool empty() const { return records_.empty(); }
+  void Clear() { records_.clear(); }
+  // The records as the file holds them.
+  void AppendTo(std::string* out) const;
+
+ private:
+  std::vector<Record> records_;
+};
 
 // Parses one line (without its newline). False if it is not a record.
 bool ParseLogRecord(absl::string_view line, LogRecord* record);
@@ -41,7 +71,9 @@ class LogClock {
 
 // Splits a stream's output into records: complete lines become "F"
 // records; a pending partial line is kept until its newline arrives or it
-// grows past kMaxPartial, then it is written as a "P" record.
+// reaches kMaxPartial, then it is written as a "P" record. No record holds
+// more than kMaxPartial bytes of content (a longer line becomes "P"
+// records and a final "F"), however much output one read returned.
 class LogLineSplitter {
  public:
   static constexpr size_t kMaxPartial = 16 * 1024;
@@ -50,15 +82,21 @@ class LogLineSplitter {
   explicit LogLineSplitter(std::string stream, LogClock* clock = nullptr)
       : stream_(std::move(stream)), clock_(clock) {}
 
-  // Appends records for `data` to `out`.
-  void Add(absl::string_view data, absl::Time now, std::string* out);
+  // Appends records for `data` to `out` (views of `data`).
+  void Add(absl::string_view data, absl::Time now, LogRecordBatch* out);
   // Writes any pending partial line as a "P" record (at end of stream).
+  void Flush(absl::Time now, LogRecordBatch* out);
+  // The same, formatted.
+  void Add(absl::string_view data, absl::Time now, std::string* out);
   void Flush(absl::Time now, std::string* out);
 
  private:
   absl::Time Stamp(absl::Time now) {
     return clock_ == nullptr ? now : clock_->Stamp(now);
   }
+  // A record of the pending partial line followed by `body`.
+  void Emit(absl::string_view body, bool line_end, absl::Time now,
+            LogRecordBatch* out);
 
   std::string stream_;
   LogClock* clock_;

@@ -18,6 +18,9 @@ namespace warren::runtime {
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
+// Forward reads: larger, so a fast writer costs few syscalls and few lines
+// straddle two reads (LogWriter's records are about 16 KiB).
+constexpr size_t kReadChunk = 256 * 1024;
 // LogWriter's lines are at most about 16 KiB (longer output becomes "P"
 // records); a longer one is damage and is skipped instead of buffered.
 constexpr size_t kMaxLine = 1024 * 1024;
@@ -36,11 +39,11 @@ class RecordSink {
 
   // False: stop reading.
   bool Line(absl::string_view line) {
-    LogRecord record;
-    if (!ParseLogRecord(line, &record) || record.time < since_) return true;
-    if (strict_ && record.time <= last_) return true;
-    last_ = std::max(last_, record.time);
-    return emit_(record);
+    // One record reused: its strings keep their capacity from line to line.
+    if (!ParseLogRecord(line, &record_) || record_.time < since_) return true;
+    if (strict_ && record_.time <= last_) return true;
+    last_ = std::max(last_, record_.time);
+    return emit_(record_);
   }
   void set_strict() { strict_ = true; }
 
@@ -49,6 +52,7 @@ class RecordSink {
   const LogEmitter& emit_;
   bool strict_ = false;
   absl::Time last_ = absl::InfinitePast();
+  LogRecord record_;
 };
 
 // Where the last `tail` lines of a file start, and how many lines that is
@@ -123,14 +127,14 @@ class LogFile {
   absl::StatusOr<bool> Read(RecordSink& sink, off_t limit, size_t budget,
                             bool* more) {
     *more = false;
-    if (buf_.empty()) buf_.resize(kChunk);
+    if (buf_.empty()) buf_.resize(kReadChunk);
     size_t done = 0;
     while (pos_ < limit) {
       if (done >= budget) {
         *more = true;
         return true;
       }
-      size_t n = static_cast<size_t>(std::min<off_t>(limit - pos_, kChunk));
+      size_t n = static_cast<size_t>(std::min<off_t>(limit - pos_, kReadChunk));
       ssize_t got = pread(fd_, buf_.data(), n, pos_);
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) return absl::ErrnoToStatus(errno, "read log");
@@ -342,9 +346,10 @@ absl::Status FollowLogRecords(const std::string& path, size_t tail,
     }
     if (*step == Progress::kMore) continue;
     if (done) {
-      log.Finish();
+      if (log.Finish() && options.caught_up) options.caught_up();
       return absl::OkStatus();
     }
+    if (options.caught_up && !options.caught_up()) return absl::OkStatus();
     watch.Wait(options.poll_interval);
   }
 }

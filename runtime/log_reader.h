@@ -39,6 +39,11 @@ struct FollowOptions {
   // asked again (new output wakes the follower at once through inotify, or
   // after this long where inotify is unavailable).
   absl::Duration poll_interval = absl::Milliseconds(100);
+  // Called when every record readable for now was emitted: before the
+  // follower waits for more, and before it returns after `finished`. A
+  // caller that batches records (Stream) sends its batch here. Returning
+  // false stops the follow (OK), like `emit` returning false.
+  std::function<bool()> caught_up;
 };
 
 // Logs with follow: the history ForEachLogRecord gives, then every record

@@ -2,9 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -41,13 +45,13 @@ LogLineSplitter& LogWriter::SplitterFor(absl::string_view stream,
 
 void LogWriter::Write(absl::string_view stream, absl::string_view data,
                       absl::Time now, absl::string_view source) {
-  std::string records;
+  LogRecordBatch records;
   SplitterFor(stream, source).Add(data, now, &records);
   Append(records);
 }
 
 void LogWriter::Flush(absl::Time now) {
-  std::string records;
+  LogRecordBatch records;
   for (auto& [stream, splitter] : splitters_) splitter.Flush(now, &records);
   Append(records);
 }
@@ -70,41 +74,58 @@ void LogWriter::Rotate() {
   size_ = 0;
 }
 
-void LogWriter::Append(const std::string& records) {
-  if (fd_ < 0 || records.empty()) return;
-  absl::string_view rest = records;
-  while (!rest.empty()) {
-    // Whole records only, and as many as fit before the size limit: one
-    // read of output can hold many lines.
-    size_t take = rest.size();
+void LogWriter::Append(const LogRecordBatch& batch) {
+  const std::vector<LogRecordBatch::Record>& records = batch.records();
+  size_t from = 0;
+  while (fd_ >= 0 && from < records.size()) {
+    // As many records as fit before the size limit: one read of output can
+    // hold many.
+    size_t to = records.size();
     if (max_bytes_ > 0) {
-      size_t room = size_ < max_bytes_ ? max_bytes_ - size_ : 0;
-      size_t end = 0;
-      while (end < rest.size()) {
-        size_t nl = rest.find('\n', end);
-        size_t next = nl == absl::string_view::npos ? rest.size() : nl + 1;
-        if (next > room && end > 0) break;
-        end = next;
-        if (end > room) break;  // a single record larger than the room
+      uint64_t room = size_ < max_bytes_ ? max_bytes_ - size_ : 0;
+      uint64_t bytes = 0;
+      for (to = from; to < records.size(); ++to) {
+        if (bytes + records[to].bytes() > room) break;
+        bytes += records[to].bytes();
       }
-      take = end;
-      if (take > room && size_ > 0) {
+      if (to == from && size_ > 0) {
         Rotate();
         continue;
       }
+      if (to == from) to = from + 1;  // a single record larger than a file
     }
-    WriteAll(rest.substr(0, take));
-    rest.remove_prefix(take);
+    WriteRecords(batch, from, to);
+    from = to;
   }
 }
 
-void LogWriter::WriteAll(absl::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd_, data.data(), data.size());
+void LogWriter::WriteRecords(const LogRecordBatch& batch, size_t from,
+                             size_t to) {
+  static const char kNewline = '\n';
+  std::vector<iovec> iov;
+  iov.reserve((to - from) * 3);
+  for (size_t i = from; i < to; ++i) {
+    const LogRecordBatch::Record& r = batch.records()[i];
+    iov.push_back({const_cast<char*>(r.head.data()), r.head.size()});
+    if (!r.body.empty()) {
+      iov.push_back({const_cast<char*>(r.body.data()), r.body.size()});
+    }
+    iov.push_back({const_cast<char*>(&kNewline), 1});
+  }
+  size_t next = 0;
+  while (next < iov.size()) {
+    int count = static_cast<int>(std::min<size_t>(iov.size() - next, IOV_MAX));
+    ssize_t n = writev(fd_, &iov[next], count);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // a full disk must not stop the container
-    data.remove_prefix(static_cast<size_t>(n));
     size_ += static_cast<uint64_t>(n);
+    // Past what was written; a short write resumes mid-piece.
+    size_t done = static_cast<size_t>(n);
+    while (done > 0 && done >= iov[next].iov_len) done -= iov[next++].iov_len;
+    if (done > 0) {
+      iov[next].iov_base = static_cast<char*>(iov[next].iov_base) + done;
+      iov[next].iov_len -= done;
+    }
   }
 }
 

@@ -49,8 +49,10 @@ class LogWriter {
  private:
   LogLineSplitter& SplitterFor(absl::string_view stream,
                                absl::string_view source);
-  void Append(const std::string& records);
-  void WriteAll(absl::string_view data);
+  // Writes the records, whole ones only, rotating as they fill the file.
+  void Append(const LogRecordBatch& batch);
+  // Writes records [from, to) of `batch` with as few writev calls as fit.
+  void WriteRecords(const LogRecordBatch& batch, size_t from, size_t to);
   void Rotate();
 
   std::string path_;

@@ -13,6 +13,7 @@
 #include "server/container_service.h"
 #include "server/log.h"
 #include "server/status_convert.h"
+#include "server/stream_batch.h"
 
 namespace warren::server {
 namespace {
@@ -183,20 +184,21 @@ grpc::Status ContainerService::Stream(
         manager_->ProcessExit(id, exec_id);
     return !e.ok() || e->has_value();
   };
+  // Records of one stream go out together (up to 1 MiB a message), sent
+  // whenever the follower has caught up with the log.
+  StreamBatcher batch(
+      [stream](v1::StreamResponse& out) { return stream->Write(out); });
+  runtime::FollowOptions follow;
+  follow.caught_up = [&] { return batch.Flush(); };
   absl::Status followed = runtime::FollowLogRecords(
       *log, 0, since,
       [&](const runtime::LogRecord& r) {
         if (!error.Get().ok()) return false;
-        v1::StreamResponse out;
-        std::string data = r.content + (r.line_end ? "\n" : "");
-        if (r.stream == "stderr") {
-          out.set_stderr(std::move(data));
-        } else {
-          out.set_stdout(std::move(data));
-        }
-        return stream->Write(out);
+        return batch.Add(r.stream, r.content) &&
+               (!r.line_end || batch.Add(r.stream, "\n"));
       },
-      [&] { return context->IsCancelled() || !error.Get().ok(); }, exited);
+      [&] { return context->IsCancelled() || !error.Get().ok(); }, exited,
+      follow);
   absl::Status result = error.Get();
   if (result.ok() && followed.ok() && !context->IsCancelled()) {
     absl::StatusOr<absl::optional<v1::ExitStatus>> e =
@@ -204,7 +206,7 @@ grpc::Status ContainerService::Stream(
     if (e.ok() && e->has_value()) {
       v1::StreamResponse last;
       *last.mutable_exit() = **e;
-      stream->Write(last);
+      batch.Send(last);
     } else if (!e.ok()) {
       result = e.status();
     }

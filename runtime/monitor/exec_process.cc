@@ -18,6 +18,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/file_util.h"
 #include "runtime/monitor/apply_security.h"
 #include "runtime/monitor/fd_passing.h"
 #include "runtime/monitor/join_namespaces.h"
@@ -198,6 +199,10 @@ absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid,
     }
   } else if (ok) {
     ok = make_pipe(out) && make_pipe(err);
+    if (ok) {
+      EnlargePipe(out[0]);
+      EnlargePipe(err[0]);
+    }
     if (ok && plan.open_stdin) {
       ok = make_pipe(in);
     } else if (ok) {

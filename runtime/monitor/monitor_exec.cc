@@ -189,8 +189,8 @@ void MonitorLoop::OnExecEvents(const std::vector<pollfd>& pfds, size_t first) {
 }
 
 void MonitorLoop::OnExecOutput(Exec* exec, int* fd, absl::string_view stream) {
-  char buf[65536];
-  ssize_t n = read(*fd, buf, sizeof(buf));
+  char* buf = OutputBuffer();
+  ssize_t n = read(*fd, buf, kOutputPipeBytes);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {  // EOF, or EIO from a pty whose last user left
     if (*fd == exec->child.pty_fd) {

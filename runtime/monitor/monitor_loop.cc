@@ -128,9 +128,15 @@ void MonitorLoop::OnSignal() {
   }
 }
 
+char* MonitorLoop::OutputBuffer() {
+  if (!output_buffer_) output_buffer_.reset(new char[kOutputPipeBytes]);
+  return output_buffer_.get();
+}
+
 void MonitorLoop::OnOutput(int* fd, absl::string_view stream) {
-  char buf[65536];
-  ssize_t n = read(*fd, buf, sizeof(buf));
+  // A whole pipe's worth at once: one log write for many records.
+  char* buf = OutputBuffer();
+  ssize_t n = read(*fd, buf, kOutputPipeBytes);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {  // EOF, or EIO from a terminal whose last user left
     if (*fd == fds_.pty_fd) {

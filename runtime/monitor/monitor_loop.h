@@ -90,6 +90,8 @@ class MonitorLoop {
   // ended (or, with `force`, every exec: the container is ending).
   void FinishExecs(bool force);
   std::string ExecPath(const std::string& id, const char* suffix) const;
+  // The buffer output is read into (output_buffer_).
+  char* OutputBuffer();
 
   pid_t init_pid_;
   const ContainerCgroup* cgroup_;
@@ -101,6 +103,10 @@ class MonitorLoop {
   std::string init_stdin_pending_;
   bool init_close_stdin_ = false;
   LogWriter log_;
+  // For reads of output (kOutputPipeBytes): allocated on first use and
+  // never written past what a read returned, so only the pages a burst of
+  // output needed become resident.
+  std::unique_ptr<char[]> output_buffer_;
   bool started_ = false;
   bool init_exited_ = false;
   v1::ExitStatus exit_;

@@ -106,6 +106,8 @@ absl::Status SystemStartupSteps::MakeFds() {
   // Nothing reads them before the MonitorLoop.
   fcntl(out[0], F_SETFL, O_NONBLOCK);
   fcntl(err[0], F_SETFL, O_NONBLOCK);
+  EnlargePipe(out[0]);
+  EnlargePipe(err[0]);
   startup_.stdout_w = out[1];
   startup_.stderr_w = err[1];
   startup_.cgroup_init = cg[0];

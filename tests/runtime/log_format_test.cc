@@ -59,5 +59,51 @@ TEST(LogLineSplitterTest, LongLineBecomesPartialRecords) {
                              std::string(LogLineSplitter::kMaxPartial, 'x')}));
 }
 
+// One read can hold far more than kMaxPartial: a long line, complete or
+// not, still becomes records of at most kMaxPartial, pending part included.
+TEST(LogLineSplitterTest, LongReadsAreCutAtMaxPartial) {
+  constexpr size_t kMax = LogLineSplitter::kMaxPartial;
+  LogLineSplitter split("stdout");
+  std::string out;
+  split.Add("ab", kT, &out);
+  split.Add(std::string(2 * kMax, 'x') + "\nyz", kT, &out);
+  split.Flush(kT, &out);
+  std::string want =
+      FormatLogRecord(
+          {kT, "stdout", false, "ab" + std::string(kMax - 2, 'x')}) +
+      FormatLogRecord({kT, "stdout", false, std::string(kMax, 'x')}) +
+      FormatLogRecord({kT, "stdout", true, std::string(2, 'x')}) +
+      FormatLogRecord({kT, "stdout", false, "yz"});
+  EXPECT_EQ(out, want);
+}
+
+// A complete line of exactly kMaxPartial stays one "F" record.
+TEST(LogLineSplitterTest, LineOfMaxPartialIsOneRecord) {
+  constexpr size_t kMax = LogLineSplitter::kMaxPartial;
+  LogLineSplitter split("stderr");
+  std::string out;
+  split.Add(std::string(kMax, 'q') + "\n", kT, &out);
+  EXPECT_EQ(out, FormatLogRecord({kT, "stderr", true, std::string(kMax, 'q')}));
+}
+
+// The batch form refers to the caller's data instead of copying it, and
+// holds the same bytes as the formatted form.
+TEST(LogLineSplitterTest, BatchViewsTheInput) {
+  LogLineSplitter split("stdout");
+  std::string data = "one\ntwo\nthr";
+  LogRecordBatch batch;
+  split.Add(data, kT, &batch);
+  ASSERT_EQ(batch.records().size(), 2u);
+  EXPECT_EQ(batch.records()[1].body.data(), data.data() + 4);
+  EXPECT_EQ(batch.records()[1].bytes(),
+            FormatLogRecord({kT, "stdout", true, "two"}).size());
+  split.Add("ee\n", kT, &batch);
+  std::string out;
+  batch.AppendTo(&out);
+  EXPECT_EQ(out, FormatLogRecord({kT, "stdout", true, "one"}) +
+                     FormatLogRecord({kT, "stdout", true, "two"}) +
+                     FormatLogRecord({kT, "stdout", true, "three"}));
+}
+
 }  // namespace
 }  // namespace warren::runtime

@@ -101,5 +101,35 @@ TEST_F(LogWriterTest, OversizedWriteIsKept) {
   EXPECT_THAT(FileContents(path_ + ".1"), ::testing::ElementsAre("first"));
 }
 
+// A megabyte read at once (the monitor reads whole pipes) is written with
+// writev as records of at most kMaxPartial, all readable, in order, with
+// increasing times, and rotation still splits between whole records.
+TEST_F(LogWriterTest, LargeWritesBecomeReadableRecords) {
+  constexpr size_t kMax = LogLineSplitter::kMaxPartial;
+  LogWriter w(path_, 40 * kMax);
+  ASSERT_TRUE(w.Open().ok());
+  std::string data;
+  for (int i = 0; i < 64; ++i) data += std::string(kMax, 'a' + i % 26);
+  w.Write("stdout", data, kT0);
+  w.Write("stdout", data + "end\n", kT0);
+  std::vector<LogRecord> got = ReadAll(path_);
+  // 128 full records plus "end", per_file to a file: the last file and
+  // the one before it are left.
+  size_t per_file =
+      40 * kMax /
+      FormatLogRecord({kT0, "stdout", false, data.substr(0, kMax)}).size();
+  ASSERT_NE(129 % per_file, 0u);
+  ASSERT_EQ(got.size(), per_file + 129 % per_file);
+  EXPECT_EQ(got.back().content, "end");
+  EXPECT_TRUE(got.back().line_end);
+  for (size_t i = 0; i + 1 < got.size(); ++i) {
+    EXPECT_EQ(got[i].content.size(), kMax) << i;
+    EXPECT_FALSE(got[i].line_end);
+    EXPECT_LT(got[i].time, got[i + 1].time);
+  }
+  // The last full record before "end" is the 64th of the second write.
+  EXPECT_EQ(got[got.size() - 2].content, std::string(kMax, 'a' + 63 % 26));
+}
+
 }  // namespace
 }  // namespace warren::runtime
