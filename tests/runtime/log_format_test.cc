@@ -1,6 +1,7 @@
 // The CRI log format the monitor writes and Logs reads back.
 #include "runtime/log_format.h"
 
+#include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 
 namespace warren::runtime {
@@ -32,6 +33,27 @@ TEST(LogFormatTest, RejectsGarbage) {
   EXPECT_FALSE(ParseLogRecord("", &r));
   EXPECT_FALSE(ParseLogRecord("not a record", &r));
   EXPECT_FALSE(ParseLogRecord("2023-11-14T22:13:20Z stdout X text", &r));
+}
+
+// Record times come back exactly, whatever the date (the reader parses
+// LogWriter's fixed layout itself), and impossible dates are no records.
+TEST(LogFormatTest, TimesRoundTrip) {
+  for (absl::Time t :
+       {absl::UnixEpoch(), kT, kT + absl::Nanoseconds(1),
+        absl::FromCivil(absl::CivilSecond(2024, 2, 29, 23, 59, 59),
+                        absl::UTCTimeZone()) +
+            absl::Nanoseconds(999999999),
+        absl::FromCivil(absl::CivilSecond(2099, 12, 31, 0, 0, 0),
+                        absl::UTCTimeZone())}) {
+    std::string line = FormatLogRecord({t, "stdout", false, "x"});
+    LogRecord r;
+    ASSERT_TRUE(ParseLogRecord(line.substr(0, line.size() - 1), &r)) << line;
+    EXPECT_EQ(r.time, t) << line;
+  }
+  LogRecord r;
+  EXPECT_FALSE(ParseLogRecord("2023-13-14T22:13:20.123456789Z stdout F x", &r));
+  EXPECT_FALSE(ParseLogRecord("2023-02-30T22:13:20.123456789Z stdout F x", &r));
+  EXPECT_FALSE(ParseLogRecord("2023-11-14T22:13:2x.123456789Z stdout F x", &r));
 }
 
 TEST(LogLineSplitterTest, SplitsLinesAndKeepsPartials) {
