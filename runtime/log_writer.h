@@ -1,7 +1,7 @@
 // The monitor's side of a log file: output of a process's streams as CRI
 // records (runtime/log_format.h) with strictly increasing times, appended
 // to `path` and rotated when it would pass max_bytes: the file becomes
-// `path`.1 (replacing the previous one) and a new file starts, so the
+// `path`.1 (the previous one is removed first) and a new file starts, so the
 // oldest output is dropped first and the newest is always kept. A full
 // disk loses output but never blocks the container.
 #ifndef WARREN_RUNTIME_LOG_WRITER_H_
