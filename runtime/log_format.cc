@@ -2,13 +2,16 @@
 
 #include <cstdint>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 
 namespace warren::runtime {
 namespace {
 
 constexpr char kTimeFormat[] = "%Y-%m-%d%ET%H:%M:%E9SZ";
+constexpr absl::string_view kHeaderPrefix = "#warren-log generation=";
 
 // `n` decimal digits at `s`, or -1.
 int64_t Digits(const char* s, int n) {
@@ -88,6 +91,19 @@ bool ParseLogRecord(absl::string_view line, LogRecord* record) {
   if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
   record->content.assign(rest.data(), rest.size());
   return true;
+}
+
+std::string LogFileHeader(uint64_t generation) {
+  return absl::StrCat(kHeaderPrefix, generation, "\n");
+}
+
+uint64_t ParseLogFileHeader(absl::string_view line) {
+  uint64_t generation = 0;
+  if (!absl::ConsumePrefix(&line, kHeaderPrefix) ||
+      !absl::SimpleAtoi(line, &generation)) {
+    return 0;
+  }
+  return generation;
 }
 
 void LogLineSplitter::Emit(absl::string_view body, bool line_end,

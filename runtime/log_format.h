@@ -1,10 +1,16 @@
 // The container log format, shared by the monitor (writer) and warrend
 // (reader): the CRI format kubelet uses, one record per line:
 //   <RFC3339Nano UTC time> <stdout|stderr> <F|P> <content>\n
-// "F" ends a line of output; "P" is a part of a longer line.
+// "F" ends a line of output; "P" is a part of a longer line. Each file
+// LogWriter starts begins with a header line
+//   #warren-log generation=<N>
+// N counting the files of one log (1, then one more per rotation), so a
+// reader that moves from file to file knows whether it missed one. Readers
+// skip the header; files without one (older writers) read as before.
 #ifndef WARREN_RUNTIME_LOG_FORMAT_H_
 #define WARREN_RUNTIME_LOG_FORMAT_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -54,6 +60,13 @@ class LogRecordBatch {
 
 // Parses one line (without its newline). False if it is not a record.
 bool ParseLogRecord(absl::string_view line, LogRecord* record);
+
+// The header line of a log file of `generation`, with its newline.
+std::string LogFileHeader(uint64_t generation);
+
+// The generation of a header line (without its newline); 0 if `line` is
+// no header.
+uint64_t ParseLogFileHeader(absl::string_view line);
 
 // Hands out strictly increasing record times (the clock, or 1 ns after the
 // previous one), shared by the streams of one log, so that "since the last

@@ -12,6 +12,7 @@
 #ifndef WARREN_RUNTIME_LOG_READER_H_
 #define WARREN_RUNTIME_LOG_READER_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -44,12 +45,20 @@ struct FollowOptions {
   // caller that batches records (Stream) sends its batch here. Returning
   // false stops the follow (OK), like `emit` returning false.
   std::function<bool()> caught_up;
+  // Called, in order with the records, when whole files of the log were
+  // rotated away before the follower could read them (it fell more than a
+  // file behind a fast writer): `lost_generations` files, each up to the
+  // writer's max_bytes, are missing between the records before and after.
+  // Only for logs whose files carry generation headers. Returning false
+  // stops the follow (OK).
+  std::function<bool(uint64_t lost_generations)> lost;
 };
 
 // Logs with follow: the history ForEachLogRecord gives, then every record
 // appended afterwards, in order, across rotations (the file that became
 // `path`.1 is read to its end before the new `path` is read from its start,
-// so nothing is lost or repeated), until one of:
+// so nothing is lost or repeated; a file rotated away before the follower
+// got to it is reported to options.lost), until one of:
 //  - `finished()` returned true (the writer will write nothing more: the
 //    container has stopped) and the log was then read to its end: OK;
 //  - `emit` returned false: OK;

@@ -14,10 +14,41 @@
 
 namespace warren::runtime {
 
+namespace {
+
+// The header of the file at `path`: its generation (0 without one) and
+// the header's size.
+uint64_t HeaderOf(const std::string& path, uint64_t* header_bytes) {
+  *header_bytes = 0;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[64];
+  ssize_t n = pread(fd, buf, sizeof(buf), 0);
+  close(fd);
+  absl::string_view head(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  size_t nl = head.find('\n');
+  if (nl == absl::string_view::npos) return 0;
+  uint64_t generation = ParseLogFileHeader(head.substr(0, nl));
+  if (generation > 0) *header_bytes = nl + 1;
+  return generation;
+}
+
+// Writes all of `data` to `fd`; false if it could not.
+bool WriteAll(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
 LogWriter::LogWriter(std::string path, uint64_t max_bytes, int fd)
     : path_(std::move(path)), max_bytes_(max_bytes), fd_(fd) {
-  struct stat st;
-  if (fd_ >= 0 && fstat(fd_, &st) == 0) size_ = st.st_size;
+  if (fd_ >= 0) Adopt();
 }
 
 LogWriter::~LogWriter() {
@@ -27,11 +58,22 @@ LogWriter::~LogWriter() {
 absl::Status LogWriter::Open() {
   fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) return absl::ErrnoToStatus(errno, "open " + path_);
-  struct stat st;
-  size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  Adopt();
   return absl::OkStatus();
 }
 
+void LogWriter::Adopt() {
+  struct stat st;
+  size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  if (size_ > 0) {
+    generation_ = HeaderOf(path_, &header_bytes_);
+    return;
+  }
+  uint64_t ignored;
+  generation_ = HeaderOf(path_ + ".1", &ignored) + 1;
+  std::string header = LogFileHeader(generation_);
+  if (WriteAll(fd_, header)) size_ = header_bytes_ = header.size();
+}
 LogLineSplitter& LogWriter::SplitterFor(absl::string_view stream,
                                         absl::string_view source) {
   std::string key = absl::StrCat(source, "/", stream);
@@ -59,23 +101,33 @@ void LogWriter::Flush(absl::Time now) {
 void LogWriter::Rotate() {
   // Whatever fails, the file counts as fresh afterwards, so Append always
   // moves on (a failed rotation only makes this file longer).
+  std::string next = path_ + ".next";
   std::string old = path_ + ".1";
-  // Renaming over an existing .1 makes ext4 flush the file being renamed
-  // (auto_da_alloc), a disk write per rotation: the old .1 goes first (if
-  // that fails, the rename still replaces it).
-  (void)unlink(old.c_str());
-  if (rename(path_.c_str(), old.c_str()) != 0) {
-    size_ = 0;
-    return;
-  }
-  int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  std::string header = LogFileHeader(generation_ + 1);
+  int fd = open(next.c_str(),
+                O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     size_ = 0;
     return;
   }
+  auto fail = [&] {
+    close(fd);
+    unlink(next.c_str());
+    size_ = 0;
+  };
+  if (!WriteAll(fd, header)) return fail();
+  // Renaming over an existing .1 makes ext4 flush the file being renamed
+  // (auto_da_alloc), a disk write per rotation: the old .1 goes first (if
+  // that fails, the rename still replaces it).
+  (void)unlink(old.c_str());
+  if (rename(path_.c_str(), old.c_str()) != 0) return fail();
+  // Only a moment without a file at `path`, which readers wait out. If
+  // the new file cannot take its place, writing goes on in this one.
+  if (rename(next.c_str(), path_.c_str()) != 0) return fail();
   close(fd_);
   fd_ = fd;
-  size_ = 0;
+  ++generation_;
+  size_ = header_bytes_ = header.size();
 }
 
 void LogWriter::Append(const LogRecordBatch& batch) {
@@ -92,7 +144,7 @@ void LogWriter::Append(const LogRecordBatch& batch) {
         if (bytes + records[to].bytes() > room) break;
         bytes += records[to].bytes();
       }
-      if (to == from && size_ > 0) {
+      if (to == from && size_ > header_bytes_) {
         Rotate();
         continue;
       }

@@ -3,7 +3,9 @@
 // to `path` and rotated when it would pass max_bytes: the file becomes
 // `path`.1 (the previous one is removed first) and a new file starts, so the
 // oldest output is dropped first and the newest is always kept. A full
-// disk loses output but never blocks the container.
+// disk loses output but never blocks the container. Every file starts with
+// its generation header (log_format.h); a new file gets its header before
+// it appears at `path`, so a reader never sees it without one.
 #ifndef WARREN_RUNTIME_LOG_WRITER_H_
 #define WARREN_RUNTIME_LOG_WRITER_H_
 
@@ -32,6 +34,8 @@ class LogWriter {
         max_bytes_(other.max_bytes_),
         fd_(other.fd_),
         size_(other.size_),
+        generation_(other.generation_),
+        header_bytes_(other.header_bytes_),
         clock_(other.clock_) {
     other.fd_ = -1;
   }
@@ -45,6 +49,8 @@ class LogWriter {
   // Writes pending partial lines (the process's output ended).
   void Flush(absl::Time now);
   const std::string& path() const { return path_; }
+  // The current file's generation (0: a file of an older writer).
+  uint64_t generation() const { return generation_; }
 
  private:
   LogLineSplitter& SplitterFor(absl::string_view stream,
@@ -54,11 +60,16 @@ class LogWriter {
   // Writes records [from, to) of `batch` with as few writev calls as fit.
   void WriteRecords(const LogRecordBatch& batch, size_t from, size_t to);
   void Rotate();
+  // Takes the size and generation of the open file; an empty one gets its
+  // header (one generation past `path`.1's).
+  void Adopt();
 
   std::string path_;
   uint64_t max_bytes_;
   int fd_ = -1;
   uint64_t size_ = 0;
+  uint64_t generation_ = 0;
+  uint64_t header_bytes_ = 0;  // of the current file
   LogClock clock_;
   std::map<std::string, LogLineSplitter, std::less<>> splitters_;
 };

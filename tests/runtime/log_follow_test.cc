@@ -68,7 +68,7 @@ class Follower {
             got_.push_back(r.content);
             return true;
           },
-          [this] { return cancel_.load(); }, finished_);
+          [this] { return cancel_.load(); }, finished_, Options());
       absl::MutexLock lock(&mu_);
       status_ = s;
       returned_ = true;
@@ -109,6 +109,17 @@ class Follower {
   void Cancel() { cancel_ = true; }
 
  private:
+  // Reported losses show up among the records as "<lost N>".
+  FollowOptions Options() {
+    FollowOptions options;
+    options.lost = [this](uint64_t n) {
+      absl::MutexLock lock(&mu_);
+      got_.push_back("<lost " + std::to_string(n) + ">");
+      return true;
+    };
+    return options;
+  }
+
   std::function<bool()> finished_;
   std::function<void(const LogRecord&)> on_record_;
   std::atomic<bool> finish_{false};
@@ -130,6 +141,31 @@ class LogFollowTest : public ::testing::Test {
   }
   void Write(LogWriter& w, int i) {
     w.Write("stdout", Rec(i) + "\n", absl::Now());
+  }
+  // Records 0-4 in a log of 10 records a file, a follower blocked (in
+  // emit) at record 2 while records 5 to `until`-1 are written, then let
+  // go: what it delivered once it had `count` items and was finished, and
+  // the writer's last generation.
+  std::vector<std::string> FollowBehind(int until, size_t count,
+                                        uint64_t* generation) {
+    LogWriter w(path_, LogFileHeader(1).size() + 10 * RecordSize());
+    EXPECT_TRUE(w.Open().ok());
+    for (int i = 0; i < 5; ++i) Write(w, i);
+    absl::Notification blocked, release;
+    Follower f(path_, 0, absl::InfinitePast(), nullptr,
+               [&](const LogRecord& r) {
+                 if (r.content != Rec(2)) return;
+                 blocked.Notify();
+                 release.WaitForNotification();
+               });
+    blocked.WaitForNotification();
+    for (int i = 5; i < until; ++i) Write(w, i);
+    *generation = w.generation();
+    release.Notify();
+    EXPECT_TRUE(f.WaitForCount(count));
+    f.Finish();
+    EXPECT_TRUE(f.Join().ok());
+    return f.got();
   }
   // A record's size in the file, for choosing rotation sizes.
   static size_t RecordSize() {
@@ -208,29 +244,30 @@ TEST_F(LogFollowTest, RotationLosesAndRepeatsNothing) {
 // Two rotations while the follower is busy (blocked in emit): the file it
 // was reading is gone from the directory, the one in between is .1 now.
 TEST_F(LogFollowTest, TwoRotationsWhileBehind) {
-  LogWriter w(path_, 10 * RecordSize());
-  ASSERT_TRUE(w.Open().ok());
-  for (int i = 0; i < 5; ++i) Write(w, i);
-  absl::Notification blocked, release;
-  Follower f(path_, 0, absl::InfinitePast(), nullptr, [&](const LogRecord& r) {
-    if (r.content != Rec(2)) return;
-    blocked.Notify();
-    release.WaitForNotification();
-  });
-  blocked.WaitForNotification();
-  for (int i = 5; i < 25; ++i) Write(w, i);  // files: 0-9, 10-19, 20-24
-  release.Notify();
-  ASSERT_TRUE(f.WaitForCount(25));
-  Write(w, 25);
-  ASSERT_TRUE(f.WaitForCount(26));
-  f.Finish();
-  EXPECT_TRUE(f.Join().ok());
-  EXPECT_EQ(f.got(), Lines(0, 26));
+  uint64_t generation = 0;
+  // Files: 0-9 (being read), 10-19 (.1), 20-24.
+  EXPECT_EQ(FollowBehind(25, 25, &generation), Lines(0, 25));
+  EXPECT_EQ(generation, 3u);
+}
+
+// Three rotations while the follower is busy: the file after the one it
+// was reading was rotated away unread, and the follower says so (once, in
+// its place) instead of going on as if nothing were missing.
+TEST_F(LogFollowTest, ThreeRotationsWhileBehindReportTheLostFile) {
+  uint64_t generation = 0;
+  // Files: 0-9 (being read), 10-19 (gone), 20-29 (.1), 30-34.
+  std::vector<std::string> got = FollowBehind(35, 26, &generation);
+  EXPECT_EQ(generation, 4u);
+  std::vector<std::string> want = Lines(0, 10);
+  want.push_back("<lost 1>");
+  for (const std::string& r : Lines(20, 35)) want.push_back(r);
+  EXPECT_EQ(got, want);
 }
 
 // A writer rotating as fast as it can: the follower may fall behind by
 // more than a file (the oldest output is dropped then), but what it
-// delivers is in order, never doubled, and ends with the newest record.
+// delivers is in order, never doubled, ends with the newest record, and
+// every gap is reported.
 TEST_F(LogFollowTest, FastRotationsKeepOrderAndNewest) {
   LogWriter w(path_, 8 * RecordSize());
   ASSERT_TRUE(w.Open().ok());
@@ -241,8 +278,23 @@ TEST_F(LogFollowTest, FastRotationsKeepOrderAndNewest) {
   std::vector<std::string> got = f.got();
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.back(), Rec(2999));
-  for (size_t i = 1; i < got.size(); ++i) {
-    ASSERT_LT(std::stoi(got[i - 1].substr(3)), std::stoi(got[i].substr(3)));
+  // Records in order; where files were skipped, a loss in between (the
+  // history starts wherever the log was when the follower opened it).
+  int last = -1;
+  bool lost = false;
+  for (const std::string& r : got) {
+    if (r.rfind("<lost ", 0) == 0) {
+      lost = true;
+      continue;
+    }
+    int i = std::stoi(r.substr(3));
+    ASSERT_LT(last, i);
+    // Records go missing only with a reported loss.
+    if (last >= 0 && i != last + 1) {
+      ASSERT_TRUE(lost) << "no loss reported before " << r;
+    }
+    last = i;
+    lost = false;
   }
 }
 

@@ -34,9 +34,11 @@ class LogReaderTest : public ::testing::Test {
     WriteFile(path_, 0, n, final_newline);
   }
   // Writes records `from`..`to`-1 to `path`.
+  // With `generation` > 0, after that generation's header line.
   void WriteFile(const std::string& path, int from, int to,
-                 bool final_newline = true) {
+                 bool final_newline = true, uint64_t generation = 0) {
     std::ofstream out(path, std::ios::trunc);
+    if (generation > 0) out << LogFileHeader(generation);
     for (int i = from; i < to; ++i) {
       std::string content = "line" + std::to_string(i);
       if (i % 7 == 0) content += std::string(20000, 'x');
@@ -113,6 +115,28 @@ TEST_F(LogReaderTest, TailAcrossRotation) {
   EXPECT_EQ(twelve.front(), "line8");
   EXPECT_EQ(twelve.back(), "line19");
   EXPECT_EQ(Read(100, absl::InfinitePast()).size(), 20u);
+}
+
+// Generation headers are no records: not delivered, not counted by tail.
+TEST_F(LogReaderTest, TailAcrossRotationWithHeaders) {
+  WriteFile(path_ + ".1", 0, 10, true, /*generation=*/1);
+  WriteFile(path_, 10, 15, true, /*generation=*/2);
+  EXPECT_THAT(Read(5, absl::InfinitePast()),
+              ElementsAre("line10", "line11", "line12", "line13", "line14"));
+  EXPECT_THAT(Read(7, absl::InfinitePast()),
+              ElementsAre("line8", "line9", "line10", "line11", "line12",
+                          "line13", "line14"));
+  std::vector<std::string> all = Read(100, absl::InfinitePast());
+  ASSERT_EQ(all.size(), 15u);
+  EXPECT_EQ(all.front(), "line0");
+  EXPECT_EQ(Read(0, absl::InfinitePast()), all);
+}
+
+// A file with only its header is an empty history.
+TEST_F(LogReaderTest, HeaderOnlyFileIsEmpty) {
+  WriteFile(path_, 0, 0, true, /*generation=*/4);
+  EXPECT_THAT(Read(0, absl::InfinitePast()), ::testing::IsEmpty());
+  EXPECT_THAT(Read(3, absl::InfinitePast()), ::testing::IsEmpty());
 }
 
 TEST_F(LogReaderTest, SinceAcrossRotation) {

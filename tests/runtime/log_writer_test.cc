@@ -3,6 +3,9 @@
 // output (container.log, then container.log.1) and drops the oldest.
 #include "runtime/log_writer.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -68,7 +71,7 @@ TEST_F(LogWriterTest, TimesStrictlyIncreaseAcrossStreams) {
 
 TEST_F(LogWriterTest, RotationKeepsTheNewest) {
   size_t record = FormatLogRecord({kT0, "stdout", true, "line00"}).size();
-  LogWriter w(path_, 5 * record);
+  LogWriter w(path_, LogFileHeader(1).size() + 5 * record);
   ASSERT_TRUE(w.Open().ok());
   for (int i = 0; i < 23; ++i) {
     w.Write("stdout",
@@ -129,6 +132,63 @@ TEST_F(LogWriterTest, LargeWritesBecomeReadableRecords) {
   }
   // The last full record before "end" is the 64th of the second write.
   EXPECT_EQ(got[got.size() - 2].content, std::string(kMax, 'a' + 63 % 26));
+}
+
+// The first line of a file.
+std::string FirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Each file starts with its generation, one more per rotation; a writer
+// reopening a log keeps its generation, and a new log after a rotated one
+// continues from it.
+TEST_F(LogWriterTest, FilesCarryIncreasingGenerations) {
+  size_t record = FormatLogRecord({kT0, "stdout", true, "line00"}).size();
+  {
+    LogWriter w(path_, LogFileHeader(1).size() + 2 * record);
+    ASSERT_TRUE(w.Open().ok());
+    EXPECT_EQ(w.generation(), 1u);
+    EXPECT_EQ(FirstLine(path_), "#warren-log generation=1");
+    for (int i = 0; i < 5; ++i)
+      w.Write("stdout", "line0" + std::to_string(i) + "\n", kT0);
+    EXPECT_EQ(w.generation(), 3u);
+  }
+  EXPECT_EQ(FirstLine(path_), "#warren-log generation=3");
+  EXPECT_EQ(FirstLine(path_ + ".1"), "#warren-log generation=2");
+  struct stat st;
+  EXPECT_NE(stat((path_ + ".next").c_str(), &st), 0);  // nothing left over
+  LogWriter again(path_, 0);
+  ASSERT_TRUE(again.Open().ok());
+  EXPECT_EQ(again.generation(), 3u);
+  ASSERT_EQ(unlink(path_.c_str()), 0);
+  LogWriter fresh(path_, 0);
+  ASSERT_TRUE(fresh.Open().ok());
+  EXPECT_EQ(fresh.generation(), 3u);  // .1 is generation 2
+  EXPECT_THAT(FileContents(path_), ::testing::IsEmpty());
+  EXPECT_THAT(FileContents(path_ + ".1"),
+              ::testing::ElementsAre("line02", "line03"));
+}
+
+// A log of an older writer (no header) is appended to without one and its
+// next file starts at generation 1.
+TEST_F(LogWriterTest, FileWithoutHeaderKeepsWorking) {
+  std::string old = FormatLogRecord({kT0, "stdout", true, "old"});
+  {
+    std::ofstream out(path_);
+    out << old;
+  }
+  LogWriter w(path_, old.size() + 1);
+  ASSERT_TRUE(w.Open().ok());
+  EXPECT_EQ(w.generation(), 0u);
+  w.Write("stdout", "new\n", kT0 + absl::Seconds(1));
+  EXPECT_EQ(w.generation(), 1u);
+  EXPECT_THAT(FileContents(path_ + ".1"), ::testing::ElementsAre("old"));
+  std::vector<LogRecord> all = ReadAll(path_);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].content, "new");
 }
 
 }  // namespace
