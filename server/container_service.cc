@@ -178,9 +178,15 @@ grpc::Status ContainerService::Logs(
     return absl::IsNotFound(c.status()) ||
            (c.ok() && c->state() == v1::STOPPED);
   };
+  runtime::FollowOptions options;
+  options.lost = [writer](uint64_t generations) {
+    v1::LogsResponse gap;
+    gap.mutable_gap()->set_lost_generations(generations);
+    return writer->Write(gap);
+  };
   return ToGrpcStatus(runtime::FollowLogRecords(
       *path, tail, since, emit, [context] { return context->IsCancelled(); },
-      finished));
+      finished, options));
 }
 
 // Replays the journal after request->after_sequence, then follows new

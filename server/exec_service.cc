@@ -190,6 +190,11 @@ grpc::Status ContainerService::Stream(
       [stream](v1::StreamResponse& out) { return stream->Write(out); });
   runtime::FollowOptions follow;
   follow.caught_up = [&] { return batch.Flush(); };
+  follow.lost = [&](uint64_t generations) {
+    v1::StreamResponse gap;
+    gap.mutable_gap()->set_lost_generations(generations);
+    return batch.Send(gap);
+  };
   absl::Status followed = runtime::FollowLogRecords(
       *log, 0, since,
       [&](const runtime::LogRecord& r) {

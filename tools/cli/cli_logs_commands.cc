@@ -12,6 +12,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/client_context.h"
 #include "tools/cli/cli_exec_args.h"
+#include "tools/cli/cli_support.h"
 #include "tools/cli/runner_base.h"
 
 namespace warren::cli {
@@ -68,6 +69,12 @@ grpc::Status LogsRunner::ReadOnce(const v1::LogsRequest& request,
   v1::LogsResponse record;
   FILE* last_file = nullptr;
   while (reader->Read(&record)) {
+    if (record.has_gap()) {  // no record: nothing to print or resume from
+      if (last_file != nullptr) fflush(last_file);
+      fflush(env_.out);
+      WarnOutputGap(env_.err, record.gap());
+      continue;
+    }
     ++*received;
     *last = record.time();
     if (env_.json) {

@@ -176,6 +176,10 @@ grpc::Status StreamSession::Run(const v1::StreamTarget& target, int stdin_fd,
       case v1::StreamResponse::kExit:
         *exit = msg.exit();
         break;
+      case v1::StreamResponse::kGap:
+        fflush(out_);
+        WarnOutputGap(err_, msg.gap());
+        break;
       default:
         break;
     }

@@ -121,6 +121,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> NewDaemonChannel(
       GrpcTarget(connection), grpc::SslCredentials(*tls), DaemonChannelArgs());
 }
 
+void WarnOutputGap(FILE* err, const v1::OutputGap& gap) {
+  fprintf(err,
+          "warren: output lost here: %llu log file(s) were rotated away "
+          "before they could be sent (the reader fell behind)\n",
+          static_cast<unsigned long long>(gap.lost_generations()));
+  fflush(err);
+}
+
 std::string GenerateId() {
   unsigned char bytes[6] = {};
   bool ok = false;

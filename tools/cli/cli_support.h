@@ -53,6 +53,11 @@ std::shared_ptr<grpc::Channel> NewDaemonChannel(const std::string& target);
 absl::StatusOr<std::shared_ptr<grpc::Channel>> NewDaemonChannel(
     const Connection& connection);
 
+// Warns on `err` that output is missing where an OutputGap arrived (Stream
+// or Logs fell so far behind that log files were rotated away unsent), so
+// a gap in what was printed is never silent.
+void WarnOutputGap(FILE* err, const warren::v1::OutputGap& gap);
+
 // A fresh container id: 12 hex digits from /dev/urandom.
 std::string GenerateId();
 

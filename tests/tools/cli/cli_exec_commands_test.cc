@@ -292,6 +292,38 @@ TEST_F(ExecCommandsTest, LogsFollowSetsFollowAndKeepsFormat) {
   EXPECT_EQ(err_.text(), "b\n");
 }
 
+// The warning for an OutputGap of `n` files.
+std::string GapWarning(int n) {
+  return "warren: output lost here: " + std::to_string(n) +
+         " log file(s) were rotated away before they could be sent (the "
+         "reader fell behind)\n";
+}
+
+// An OutputGap is a warning on stderr where the output is missing.
+TEST_F(ExecCommandsTest, StreamGapIsAWarning) {
+  service_.stream_stdout = "before\n";
+  service_.stream_gap = 2;
+  service_.stream_stderr = "after\n";
+  EXPECT_EQ(Run("exec", {"c1", "true"}), 0);
+  EXPECT_EQ(out_.text(), "before\n");
+  EXPECT_EQ(err_.text(), GapWarning(2) + "after\n");
+}
+
+// A gap in a follow is a warning too, and no record: a resumed follow
+// starts after the last record.
+TEST_F(ExecCommandsTest, LogsGapIsAWarningAndNoResumePoint) {
+  grpc::Status gone(grpc::StatusCode::UNAVAILABLE, "Socket closed");
+  service_.logs_script = {
+      {{{"stdout", "one", 100, 5}, {"gap", "", 1, 0}}, gone},
+      {{{"stdout", "two", 101, 0}}, grpc::Status::OK}};
+  EXPECT_EQ(Run("logs", {"-f", "c1"}), 0);
+  ASSERT_EQ(service_.logs_requests.size(), 2u);
+  EXPECT_EQ(service_.logs_requests[1].since().seconds(), 100);
+  EXPECT_EQ(service_.logs_requests[1].since().nanos(), 6);
+  EXPECT_EQ(out_.text(), "one\ntwo\n");
+  EXPECT_EQ(err_.text(), GapWarning(1));
+}
+
 TEST_F(ExecCommandsTest, LogsFollowReconnectsAfterUnavailable) {
   grpc::Status gone(grpc::StatusCode::UNAVAILABLE, "Socket closed");
   service_.logs_script = {

@@ -22,11 +22,13 @@ namespace warren::cli {
 
 // Exec answers exec id "e1". Stream records every message it reads as a
 // line ("target c/e1 from_start", "stdin hello", "close_stdin",
-// "resize 24x80"), writes `stream_stdout`/`stream_stderr`, echoes stdin back
+// "resize 24x80"), writes `stream_stdout`, a `stream_gap` OutputGap (if not
+// 0) and `stream_stderr`, echoes stdin back
 // as stdout when the exec has open_stdin, and sends `exit` once stdin is
 // closed (open_stdin), a Kill arrived (`exit_on_kill`), `resizes_before_exit`
 // resizes came, or at once otherwise; then reads until the client
-// half-closes. Logs plays `logs_script`, one entry per call.
+// half-closes. Logs plays `logs_script`, one entry per call (a record of
+// stream "gap" is an OutputGap of `seconds` files).
 class FakeExecService : public warren::v1::ContainerService::Service {
  public:
   struct Record {
@@ -78,6 +80,11 @@ class FakeExecService : public warren::v1::ContainerService::Service {
       stream->Write(r);
     };
     if (!stream_stdout.empty()) write(stream_stdout, false);
+    if (stream_gap > 0) {
+      v1::StreamResponse r;
+      r.mutable_gap()->set_lost_generations(stream_gap);
+      stream->Write(r);
+    }
     if (!stream_stderr.empty()) write(stream_stderr, true);
     bool stdin_closed = false;
     bool reader_done = false;
@@ -177,6 +184,11 @@ class FakeExecService : public warren::v1::ContainerService::Service {
     }
     for (const Record& rec : call.records) {
       v1::LogsResponse r;
+      if (rec.stream == "gap") {  // `seconds` files lost
+        r.mutable_gap()->set_lost_generations(rec.seconds);
+        writer->Write(r);
+        continue;
+      }
       r.set_stream(rec.stream);
       r.set_data(rec.data);
       r.set_line_end(true);
@@ -211,6 +223,7 @@ class FakeExecService : public warren::v1::ContainerService::Service {
   grpc::Status stream_status;
   std::string stream_stdout;
   std::string stream_stderr;
+  uint64_t stream_gap = 0;
   v1::ExitStatus exit;
   bool exit_on_kill = false;
   int resizes_before_exit = 0;
