@@ -4,30 +4,32 @@
 
 namespace warren::server {
 
+std::string* StreamBatcher::data() {
+  return stderr_ ? msg_.mutable_stderr() : msg_.mutable_stdout();
+}
+
 bool StreamBatcher::Add(absl::string_view stream, absl::string_view data) {
   bool is_stderr = stream == "stderr";
-  if (!data_.empty() &&
-      (is_stderr != stderr_ || data_.size() + data.size() > max_bytes_)) {
+  std::string* buf = this->data();
+  if (!buf->empty() &&
+      (is_stderr != stderr_ || buf->size() + data.size() > max_bytes_)) {
     if (!Flush()) return false;
   }
-  if (data_.empty()) {
+  if (buf->empty() && is_stderr != stderr_) {
     stderr_ = is_stderr;
-    data_.reserve(max_bytes_);
+    buf = this->data();
   }
-  data_.append(data.data(), data.size());
-  return data_.size() < max_bytes_ || Flush();
+  if (buf->capacity() < max_bytes_) buf->reserve(max_bytes_);
+  buf->append(data.data(), data.size());
+  return buf->size() < max_bytes_ || Flush();
 }
 
 bool StreamBatcher::Flush() {
-  if (data_.empty()) return true;
-  v1::StreamResponse out;
-  if (stderr_) {
-    out.set_stderr(std::move(data_));
-  } else {
-    out.set_stdout(std::move(data_));
-  }
-  data_.clear();
-  return send_(out);
+  std::string* buf = data();
+  if (buf->empty()) return true;
+  bool sent = send_(msg_);
+  buf->clear();  // keeps its capacity
+  return sent;
 }
 
 bool StreamBatcher::Send(v1::StreamResponse& message) {

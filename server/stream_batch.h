@@ -34,10 +34,15 @@ class StreamBatcher {
   bool Send(v1::StreamResponse& message);
 
  private:
+  // The collected output, in msg_'s stdout or stderr.
+  std::string* data();
+
   Sender send_;
   size_t max_bytes_;
   bool stderr_ = false;
-  std::string data_;
+  // Built in place and reused: its buffer keeps its capacity from message
+  // to message (no 1 MiB allocation per message).
+  v1::StreamResponse msg_;
 };
 
 }  // namespace warren::server
