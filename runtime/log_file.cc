@@ -24,10 +24,11 @@ constexpr size_t kMaxHeader = 64;
 }  // namespace
 
 bool RecordSink::Line(absl::string_view line) {
-  if (!ParseLogRecord(line, &record_) || record_.time < since_) return true;
-  if (strict_ && record_.time <= last_) return true;
-  last_ = std::max(last_, record_.time);
-  return emit_(record_);
+  LogRecordView record;
+  if (!ParseLogRecord(line, &record) || record.time < since_) return true;
+  if (strict_ && record.time <= last_) return true;
+  last_ = std::max(last_, record.time);
+  return emit_(record);
 }
 
 LogFile::~LogFile() {

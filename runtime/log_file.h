@@ -20,7 +20,7 @@
 
 namespace warren::runtime::log_internal {
 
-using Emitter = std::function<bool(const LogRecord&)>;
+using Emitter = std::function<bool(const LogRecordView&)>;
 
 constexpr off_t kNoLimit = std::numeric_limits<off_t>::max();
 constexpr size_t kNoBudget = std::numeric_limits<size_t>::max();
@@ -42,7 +42,6 @@ class RecordSink {
   const Emitter& emit_;
   bool strict_ = false;
   absl::Time last_ = absl::InfinitePast();
-  LogRecord record_;  // reused: its strings keep their capacity
 };
 
 // Where the last `tail` records of a file start, and how many that is

@@ -72,7 +72,7 @@ void LogRecordBatch::AppendTo(std::string* out) const {
   }
 }
 
-bool ParseLogRecord(absl::string_view line, LogRecord* record) {
+bool ParseLogRecord(absl::string_view line, LogRecordView* record) {
   size_t sp1 = line.find(' ');
   if (sp1 == absl::string_view::npos) return false;
   size_t sp2 = line.find(' ', sp1 + 1);
@@ -83,13 +83,23 @@ bool ParseLogRecord(absl::string_view line, LogRecord* record) {
                        &record->time, &err)) {
     return false;
   }
-  record->stream.assign(line.data() + sp1 + 1, sp2 - sp1 - 1);
+  record->stream = line.substr(sp1 + 1, sp2 - sp1 - 1);
   char tag = line[sp2 + 1];
   if (tag != 'F' && tag != 'P') return false;
   record->line_end = tag == 'F';
   absl::string_view rest = line.substr(sp2 + 2);
   if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
-  record->content.assign(rest.data(), rest.size());
+  record->content = rest;
+  return true;
+}
+
+bool ParseLogRecord(absl::string_view line, LogRecord* record) {
+  LogRecordView view;
+  if (!ParseLogRecord(line, &view)) return false;
+  record->time = view.time;
+  record->stream.assign(view.stream.data(), view.stream.size());
+  record->line_end = view.line_end;
+  record->content.assign(view.content.data(), view.content.size());
   return true;
 }
 

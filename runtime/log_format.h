@@ -26,6 +26,14 @@ struct LogRecord {
   std::string content;
 };
 
+// A record as views into the line it was parsed from.
+struct LogRecordView {
+  absl::Time time;
+  absl::string_view stream;
+  bool line_end = true;
+  absl::string_view content;
+};
+
 // One line of the log file, with its trailing newline.
 std::string FormatLogRecord(const LogRecord& record);
 
@@ -60,6 +68,8 @@ class LogRecordBatch {
 
 // Parses one line (without its newline). False if it is not a record.
 bool ParseLogRecord(absl::string_view line, LogRecord* record);
+// The same without copying: `record` refers into `line`.
+bool ParseLogRecord(absl::string_view line, LogRecordView* record);
 
 // The header line of a log file of `generation`, with its newline.
 std::string LogFileHeader(uint64_t generation);

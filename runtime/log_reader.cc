@@ -27,7 +27,7 @@ enum class Progress { kStop, kMore, kIdle };
 class LogSequence {
  public:
   // `lost` (may be empty) hears of files rotated away unread.
-  LogSequence(std::string path, absl::Time since, const LogEmitter& emit,
+  LogSequence(std::string path, absl::Time since, const LogViewEmitter& emit,
               const std::function<bool(uint64_t)>& lost)
       : path_(std::move(path)), sink_(since, emit), lost_(lost) {}
 
@@ -145,11 +145,23 @@ std::string Dirname(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// `emit` given copies of the records (one reused LogRecord).
+LogViewEmitter Copying(const LogEmitter& emit) {
+  return [&emit, record = LogRecord()](const LogRecordView& view) mutable {
+    record.time = view.time;
+    record.stream.assign(view.stream.data(), view.stream.size());
+    record.line_end = view.line_end;
+    record.content.assign(view.content.data(), view.content.size());
+    return emit(record);
+  };
+}
+
 }  // namespace
 
 absl::Status ForEachLogRecord(const std::string& path, size_t tail,
                               absl::Time since, const LogEmitter& emit) {
-  LogSequence log(path, since, emit, nullptr);
+  LogViewEmitter copying = Copying(emit);
+  LogSequence log(path, since, copying, nullptr);
   return log.History(tail, /*snapshot=*/true).status();
 }
 
@@ -158,6 +170,15 @@ absl::Status FollowLogRecords(const std::string& path, size_t tail,
                               const std::function<bool()>& cancelled,
                               const std::function<bool()>& finished,
                               const FollowOptions& options) {
+  return FollowLogRecordViews(path, tail, since, Copying(emit), cancelled,
+                              finished, options);
+}
+
+absl::Status FollowLogRecordViews(const std::string& path, size_t tail,
+                                  absl::Time since, const LogViewEmitter& emit,
+                                  const std::function<bool()>& cancelled,
+                                  const std::function<bool()>& finished,
+                                  const FollowOptions& options) {
   // Watching before the history is read: nothing appended meanwhile waits
   // for the next timeout.
   DirWatch watch(Dirname(path));

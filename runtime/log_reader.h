@@ -25,6 +25,10 @@ namespace warren::runtime {
 // Receives records in log order; returning false stops the read (the
 // client went away).
 using LogEmitter = std::function<bool(const LogRecord&)>;
+// The same with records as views into the reader's buffer, valid only
+// during the call: for callers that copy what they need anyway (Stream),
+// which saves a copy of every record.
+using LogViewEmitter = std::function<bool(const LogRecordView&)>;
 
 // Calls `emit` for each record of the log at `path` (`path`.1, then `path`)
 // written at or after `since`, in order, the last `tail` of them (0: all),
@@ -71,6 +75,12 @@ absl::Status FollowLogRecords(const std::string& path, size_t tail,
                               const std::function<bool()>& cancelled,
                               const std::function<bool()>& finished,
                               const FollowOptions& options = {});
+// FollowLogRecords handing out views.
+absl::Status FollowLogRecordViews(const std::string& path, size_t tail,
+                                  absl::Time since, const LogViewEmitter& emit,
+                                  const std::function<bool()>& cancelled,
+                                  const std::function<bool()>& finished,
+                                  const FollowOptions& options = {});
 
 }  // namespace warren::runtime
 

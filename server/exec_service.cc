@@ -195,9 +195,9 @@ grpc::Status ContainerService::Stream(
     gap.mutable_gap()->set_lost_generations(generations);
     return batch.Send(gap);
   };
-  absl::Status followed = runtime::FollowLogRecords(
+  absl::Status followed = runtime::FollowLogRecordViews(
       *log, 0, since,
-      [&](const runtime::LogRecord& r) {
+      [&](const runtime::LogRecordView& r) {
         if (!error.Get().ok()) return false;
         return batch.Add(r.stream, r.content) &&
                (!r.line_end || batch.Add(r.stream, "\n"));
