@@ -102,6 +102,17 @@ TEST(BenchReportTest, ChurnErrorsAndStreamAgainstPipe) {
   EXPECT_TRUE(Find(t, "stream_vs_pipe").met());  // 0.6
 }
 
+TEST(BenchReportTest, StreamThatLostBytesMeetsNoStreamTarget) {
+  Series lossy = Make(kStream, "warren", {2000}, "MiB/s");
+  lossy.errors = 1;  // "received N of M bytes"
+  std::vector<SeriesResult> r =
+      SummarizeAll({lossy, Make(kStream, "pipe", {2500}, "MiB/s")});
+  std::vector<TargetResult> t = EvaluateTargets(r, 1000);
+  EXPECT_FALSE(Find(t, "stream_rate").met());
+  EXPECT_THAT(Find(t, "stream_rate").detail(), HasSubstr("1 errors"));
+  EXPECT_FALSE(Find(t, "stream_vs_pipe").met());
+}
+
 TEST(BenchReportTest, TableJsonAndChart) {
   BenchReport report;
   for (SeriesResult& s : SummarizeAll(
