@@ -59,7 +59,8 @@ int CountEntries(const std::string& dir) {
 
 struct Counts {
   int threads = -1;
-  int fds = -1;
+  int fds = -1;      // other than pooled inotify instances
+  int inotify = -1;  // those, at most kMaxPooledInotify
 };
 
 std::ostream& operator<<(std::ostream& out, const Counts& c) {
@@ -68,7 +69,8 @@ std::ostream& operator<<(std::ostream& out, const Counts& c) {
 
 Counts CountsOf(pid_t pid) {
   std::string proc = "/proc/" + std::to_string(pid);
-  return {CountEntries(proc + "/task"), CountEntries(proc + "/fd")};
+  FdCount fds = CountFds(pid);
+  return {CountEntries(proc + "/task"), fds.other, fds.inotify};
 }
 
 // warrend's threads by name (/proc/<pid>/task/*/comm), so that a failure
@@ -385,6 +387,7 @@ TEST_F(CancelTest, ThousandCancelledCallsLeaveNoThreadOrFdBehind) {
       << "), after " << after << " (" << Format(after_names) << ")";
   EXPECT_LE(after.fds, baseline.fds)
       << "baseline " << baseline << ", after " << after;
+  EXPECT_LE(after.inotify, kMaxPooledInotify);
 
   // warrend still serves a plain call.
   v1::InspectRequest inspect;

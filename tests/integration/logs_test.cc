@@ -78,24 +78,10 @@ class LogsTest : public WarrendTest {
     return found;
   }
   // warrend's descriptors other than inotify instances (`inotify` false),
-  // or its inotify instances only (true): idle ones are pooled for reuse
-  // (runtime/dir_watch.h), at most 16.
+  // or its pooled inotify instances only (true).
   static int CountFds(pid_t pid, bool inotify = false) {
-    int n = 0;
-    std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    DIR* d = opendir(dir.c_str());
-    if (d == nullptr) return -1;
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      char target[256] = {};
-      ssize_t len =
-          readlink((dir + "/" + e->d_name).c_str(), target, sizeof(target) - 1);
-      bool is_inotify =
-          len > 0 && std::string(target, len) == "anon_inode:inotify";
-      n += is_inotify == inotify;
-    }
-    closedir(d);
-    return n;
+    FdCount n = testing::CountFds(pid);
+    return inotify ? n.inotify : n.other;
   }
 };
 
@@ -255,7 +241,7 @@ TEST_F(LogsTest, CancelledFollowLeavesNoDescriptorBehind) {
   // Their inotify instances went back to the pool: a second round reuses
   // them instead of opening more.
   int pooled = CountFds(pid, true);
-  EXPECT_LE(pooled, 16);
+  EXPECT_LE(pooled, kMaxPooledInotify);
   follows.clear();
   for (int i = 0; i < 10; ++i) {
     follows.push_back(StartFollow("quiet"));

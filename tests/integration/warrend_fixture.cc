@@ -1,5 +1,6 @@
 #include "tests/integration/warrend_fixture.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -18,6 +19,26 @@ std::string Runfile(const std::string& path) {
   const char* workspace = getenv("TEST_WORKSPACE");
   return std::string(srcdir ? srcdir : ".") + "/" +
          (workspace ? workspace : "warren") + "/" + path;
+}
+
+FdCount CountFds(pid_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return {};
+  FdCount n{0, 0};
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    char target[256] = {};
+    ssize_t len =
+        readlink((dir + "/" + e->d_name).c_str(), target, sizeof(target) - 1);
+    if (len > 0 && std::string(target, len) == "anon_inode:inotify") {
+      ++n.inotify;
+    } else {
+      ++n.other;
+    }
+  }
+  closedir(d);
+  return n;
 }
 
 std::unique_ptr<grpc::ClientContext> Ctx(int seconds) {

@@ -99,6 +99,16 @@ class WarrendTest : public ::testing::Test {
   std::unique_ptr<v1::ContainerService::Stub> stub_;
 };
 
+// A process's open descriptors, inotify instances counted apart: warrend
+// keeps idle ones pooled for reuse (runtime/dir_watch.h, at most 16), so
+// they are no leak. {-1, -1} if /proc/<pid>/fd cannot be read.
+struct FdCount {
+  int other = -1;
+  int inotify = -1;
+};
+FdCount CountFds(pid_t pid);
+inline constexpr int kMaxPooledInotify = 16;
+
 // A client context with a deadline `seconds` from now.
 std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30);
 // The same, acting in `tenant` (the warren-tenant metadata an admin, such
