@@ -64,6 +64,17 @@ std::set<std::string> ContainerLinksSettled(const std::set<std::string>& want) {
   return now;
 }
 
+// Waits (at most 5 s) until container `id`'s host veth has gone, as after
+// its Delete it does with the namespace teardown; true if it has.
+bool VethGone(const std::string& id) {
+  const std::string veth = netns::HostVethName(id);
+  for (int i = 0; i < 100; ++i) {
+    if (ContainerLinks().count(veth) == 0) return true;
+    usleep(50 * 1000);
+  }
+  return false;
+}
+
 // Connects to ip:port (retrying while the server starts) and reads until
 // EOF or `timeout_ms`.
 std::string ReadFrom(const std::string& ip, int port, int timeout_ms = 5000) {
@@ -413,6 +424,7 @@ TEST_F(NetworkTest, ChurnOf200LeavesNoLeftovers) {
   // Make the bridge first, so only per-container links are counted.
   CreateOrDie("warmup", Bridged("true"));
   Delete("warmup");
+  ASSERT_TRUE(VethGone("warmup"));
   std::set<std::string> before = ContainerLinks();
   size_t links_before = HostLinks().size();
   int base_port = 25000 + getpid() % 20000;
@@ -439,6 +451,7 @@ TEST_F(NetworkTest, ChurnOf200LeavesNoLeftovers) {
 TEST_F(NetworkTest, KilledDuringSetupIsReconciledAfterRestart) {
   CreateOrDie("warmup", Bridged("true"));
   Delete("warmup");
+  ASSERT_TRUE(VethGone("warmup"));
   std::set<std::string> before = ContainerLinks();
   for (int round = 0; round < 4; ++round) {
     std::atomic<bool> stop{false};
@@ -484,6 +497,7 @@ TEST_F(NetworkTest, KilledDuringSetupIsReconciledAfterRestart) {
 TEST_F(NetworkTest, SameIdRightAfterDeleteIsNetworkedAgain) {
   CreateOrDie("warmup", Bridged("true"));
   Delete("warmup");
+  ASSERT_TRUE(VethGone("warmup"));
   std::set<std::string> before = ContainerLinks();
   for (int round = 0; round < 5; ++round) {
     v1::Container c = CreateOrDie("again", Bridged("sleep 100"));
