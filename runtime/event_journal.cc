@@ -111,6 +111,7 @@ absl::Status EventJournal::Load() {
     // Sequences only grow; anything else is damage, like a torn record.
     if (event.sequence() <= last_sequence_) break;
     last_sequence_ = event.sequence();
+    Remember(event);
     events_.push_back(std::move(event));
     good = static_cast<uint64_t>(stream.ByteCount());
   }
@@ -125,8 +126,23 @@ absl::Status EventJournal::Load() {
   return absl::OkStatus();
 }
 
+void EventJournal::Remember(const v1::Event& e) {
+  last_by_key_[EventKey(e)] = LastEvent{e.type(), e.sequence()};
+}
+
 absl::Status EventJournal::Compact() {
   while (events_.size() > max_events_ / 2) events_.pop_front();
+  // Containers whose newest event went with the dropped half have none
+  // retained any more.
+  const uint64_t oldest =
+      events_.empty() ? last_sequence_ + 1 : events_.front().sequence();
+  for (auto it = last_by_key_.begin(); it != last_by_key_.end();) {
+    if (it->second.sequence < oldest) {
+      last_by_key_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
   std::string data;
   if (!SerializeAll(events_, &data)) {
     return absl::InternalError("cannot serialize the event journal");
@@ -166,7 +182,10 @@ absl::StatusOr<std::vector<v1::Event>> EventJournal::Append(
   }
   file_size_ += data.size();
   last_sequence_ = sequence;
-  for (const v1::Event& e : events) events_.push_back(e);
+  for (const v1::Event& e : events) {
+    Remember(e);
+    events_.push_back(e);
+  }
   if (events_.size() > max_events_) {
     // The appended events are durable either way; a failed compaction only
     // leaves a longer file, retried on the next append or open.
@@ -234,10 +253,8 @@ uint64_t EventJournal::last_sequence() const {
 
 std::string EventJournal::LastTypeOf(const std::string& key) const {
   absl::MutexLock lock(&mu_);
-  for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
-    if (EventKey(*it) == key) return it->type();
-  }
-  return "";
+  auto it = last_by_key_.find(key);
+  return it == last_by_key_.end() ? "" : it->second.type;
 }
 
 }  // namespace warren::runtime

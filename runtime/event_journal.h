@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -96,6 +97,8 @@ class EventJournal {
   // Rewrites the file with the newest half of the events (tmp, fsync,
   // rename) and reopens it for appending.
   absl::Status Compact() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records `e` as the newest event of its container.
+  void Remember(const v1::Event& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   const size_t max_events_;
@@ -109,6 +112,14 @@ class EventJournal {
   // Mirrors the file: the retained events, oldest first.
   std::deque<v1::Event> events_ ABSL_GUARDED_BY(mu_);
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  // Container key -> its newest retained event (type, sequence), so
+  // LastTypeOf, called at every container exit under the manager's lock,
+  // does not scan the retained window.
+  struct LastEvent {
+    std::string type;
+    uint64_t sequence = 0;
+  };
+  absl::flat_hash_map<std::string, LastEvent> last_by_key_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
 };
 

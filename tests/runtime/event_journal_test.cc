@@ -97,6 +97,34 @@ TEST_F(EventJournalTest, SequencesContinueAcrossReopen) {
   EXPECT_EQ(Add(j.get(), "a", kEventDeleted), 5u);
 }
 
+// LastTypeOf answers from an index, not a scan: newest type per container
+// (tenants apart), "" once compaction dropped all of a container's events,
+// and the same after a reopen.
+TEST_F(EventJournalTest, LastTypeOfFollowsAppendsCompactionAndReopen) {
+  auto j = OpenOrDie(/*max_events=*/8);
+  Add(j.get(), "old", kEventCreated);
+  Add(j.get(), "a", kEventCreated);
+  Add(j.get(), "team-b/a", kEventCreated);
+  Add(j.get(), "a", kEventStarted);
+  EXPECT_EQ(j->LastTypeOf("a"), kEventStarted);
+  EXPECT_EQ(j->LastTypeOf("team-b/a"), kEventCreated);
+  EXPECT_EQ(j->LastTypeOf("old"), kEventCreated);
+  EXPECT_EQ(j->LastTypeOf("none"), "");
+  // Five more events of "a": the ninth append compacts to the newest four,
+  // so "old" and "team-b/a" have no event retained.
+  for (int i = 0; i < 5; ++i) Add(j.get(), "a", kEventExited);
+  ASSERT_EQ(j->Read({}, 0).size(), 4u);
+  EXPECT_EQ(j->LastTypeOf("a"), kEventExited);
+  EXPECT_EQ(j->LastTypeOf("old"), "");
+  EXPECT_EQ(j->LastTypeOf("team-b/a"), "");
+  Add(j.get(), "team-b/a", kEventDeleted);
+  j.reset();
+  j = OpenOrDie(8);
+  EXPECT_EQ(j->LastTypeOf("a"), kEventExited);
+  EXPECT_EQ(j->LastTypeOf("team-b/a"), kEventDeleted);
+  EXPECT_EQ(j->LastTypeOf("old"), "");
+}
+
 TEST_F(EventJournalTest, TornLastRecordIsIgnoredAndCutOff) {
   auto j = OpenOrDie();
   for (int i = 0; i < 3; ++i) Add(j.get(), "a", kEventUpdated);
