@@ -198,11 +198,7 @@ absl::Status BridgeNetworking::Attach(const std::string& id, pid_t init_pid) {
 
 absl::Status BridgeNetworking::Release(const std::string& id,
                                        const std::string& network) {
-  {
-    absl::MutexLock lock(&mu_);
-    pending_.erase(id);
-  }
-  absl::Status status = firewall_->RemoveContainer(id);
+  absl::Status status = Unpublish(id);
   if (absl::Status s = ReleaseVethAndAddress(id, network);
       !s.ok() && status.ok()) {
     status = s;
@@ -212,23 +208,27 @@ absl::Status BridgeNetworking::Release(const std::string& id,
 
 absl::Status BridgeNetworking::ReleaseExited(const std::string& id,
                                              const std::string& network) {
+  // At once, so the host ports are free for the next container.
+  absl::Status status = Unpublish(id);
+  const std::string veth = netns::HostVethName(id);
+  absl::StatusOr<bool> present = ops_->LinkExists(veth);
+  if (!present.ok() || *present) {
+    releases_.Add({id, network, veth});
+    return status;
+  }
+  if (absl::Status s = ReleaseVethAndAddress(id, network);
+      !s.ok() && status.ok()) {
+    status = s;
+  }
+  return status;
+}
+
+absl::Status BridgeNetworking::Unpublish(const std::string& id) {
   {
     absl::MutexLock lock(&mu_);
     pending_.erase(id);
   }
-  // At once, so the host ports are free for the next container.
-  absl::Status status = firewall_->RemoveContainer(id);
-  const std::string veth = netns::HostVethName(id);
-  absl::StatusOr<bool> present = ops_->LinkExists(veth);
-  if (present.ok() && !*present) {
-    if (absl::Status s = ReleaseVethAndAddress(id, network);
-        !s.ok() && status.ok()) {
-      status = s;
-    }
-  } else {
-    releases_.Add({id, network, veth});
-  }
-  return status;
+  return firewall_->RemoveContainer(id);
 }
 
 absl::Status BridgeNetworking::ReleaseVethAndAddress(

@@ -62,6 +62,9 @@ class BridgeNetworking : public NetworkControl {
                    netns::Firewall* firewall,
                    std::unique_ptr<netns::IpamStore> ipam);
 
+  // The first part of either release: the reservation is forgotten and
+  // the port rules removed.
+  absl::Status Unpublish(const std::string& id);
   // The part of Release after the port rules: veth (if still there) and
   // address.
   absl::Status ReleaseVethAndAddress(const std::string& id,
