@@ -1,6 +1,7 @@
 #include "runtime/log_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,10 +36,13 @@ LogFile::~LogFile() {
   if (fd_ >= 0) close(fd_);
 }
 
-absl::StatusOr<bool> LogFile::Open(const std::string& path) {
+absl::StatusOr<bool> LogFile::Open(const std::string& path, bool hold) {
   fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0 && errno == ENOENT) return false;
   if (fd_ < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
+  // Refused only while the writer tests the file on its way out: it is
+  // open here now, so it stays readable all the same.
+  if (hold) (void)flock(fd_, LOCK_SH | LOCK_NB);
   struct stat st;
   if (fstat(fd_, &st) != 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat("stat ", path));

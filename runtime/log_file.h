@@ -61,8 +61,10 @@ class LogFile {
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
 
-  // False if `path` does not exist.
-  absl::StatusOr<bool> Open(const std::string& path);
+  // False if `path` does not exist. With `hold`, takes a shared flock on
+  // the file for as long as it is open, which keeps LogWriter from removing
+  // it (log_writer.h) while this reader still has to get to its end.
+  absl::StatusOr<bool> Open(const std::string& path, bool hold = false);
   bool is_open() const { return fd_ >= 0; }
   bool Same(const struct stat& st) const {
     return is_open() && st.st_dev == dev_ && st.st_ino == ino_;

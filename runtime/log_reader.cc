@@ -27,9 +27,10 @@ enum class Progress { kStop, kMore, kIdle };
 class LogSequence {
  public:
   // `lost` (may be empty) hears of files rotated away unread.
+  // With `hold`, every file is opened holding it (LogFile::Open).
   LogSequence(std::string path, absl::Time since, const LogViewEmitter& emit,
-              const std::function<bool(uint64_t)>& lost)
-      : path_(std::move(path)), sink_(since, emit), lost_(lost) {}
+              const std::function<bool(uint64_t)>& lost, bool hold = false)
+      : path_(std::move(path)), sink_(since, emit), lost_(lost), hold_(hold) {}
 
   // Reads the history with `snapshot` (up to the files' sizes now); else
   // only reads `path`.1's part of it and leaves the current file at the
@@ -39,9 +40,9 @@ class LogSequence {
     auto old = std::make_unique<LogFile>();
     // The current file first: if it is rotated meanwhile, .1 is that same
     // file then (skipped here, read as the current one), never an older one.
-    absl::StatusOr<bool> has_main = main->Open(path_);
+    absl::StatusOr<bool> has_main = main->Open(path_, hold_);
     if (!has_main.ok()) return has_main.status();
-    absl::StatusOr<bool> has_old = old->Open(path_ + ".1");
+    absl::StatusOr<bool> has_old = old->Open(path_ + ".1", hold_);
     if (!has_old.ok()) return has_old.status();
     bool read_old = *has_old && !old->Same(*main);
     // Rotated more than once between the two opens: .1 is newer than the
@@ -106,14 +107,14 @@ class LogSequence {
     }
     sink_.set_strict();
     auto next = std::make_unique<LogFile>();
-    absl::StatusOr<bool> has_next = next->Open(path_);
+    absl::StatusOr<bool> has_next = next->Open(path_, hold_);
     if (!has_next.ok()) return has_next.status();
     if (!*has_next) return Progress::kIdle;  // mid-rotation: next look
     // Opened after `next`, .1 is `next` itself (rotated again meanwhile),
     // the current file, or the one in between if the log was rotated twice
     // since the last look.
     LogFile between;
-    absl::StatusOr<bool> has_between = between.Open(path_ + ".1");
+    absl::StatusOr<bool> has_between = between.Open(path_ + ".1", hold_);
     if (!has_between.ok()) return has_between.status();
     bool read_between =
         *has_between && !between.Same(*current_) && !between.Same(*next);
@@ -136,6 +137,7 @@ class LogSequence {
   std::string path_;
   RecordSink sink_;
   const std::function<bool(uint64_t)>& lost_;
+  const bool hold_;
   std::unique_ptr<LogFile> current_ = std::make_unique<LogFile>();
 };
 
@@ -182,7 +184,7 @@ absl::Status FollowLogRecordViews(const std::string& path, size_t tail,
   // Watching before the history is read: nothing appended meanwhile waits
   // for the next timeout.
   DirWatch watch(Dirname(path));
-  LogSequence log(path, since, emit, options.lost);
+  LogSequence log(path, since, emit, options.lost, options.hold);
   absl::StatusOr<bool> go_on = log.History(tail, /*snapshot=*/false);
   if (!go_on.ok() || !*go_on) return go_on.status();
   bool done = false;

@@ -56,6 +56,12 @@ struct FollowOptions {
   // Only for logs whose files carry generation headers. Returning false
   // stops the follow (OK).
   std::function<bool(uint64_t lost_generations)> lost;
+  // Holds each file until it was read to its end (log_writer.h): a writer
+  // that allows holds waits for this follower instead of rotating away a
+  // file it has not finished, so a slow reader slows the container down
+  // (for at most the writer's hold limit at a time) rather than losing
+  // output. For an attached client (Stream), not for Logs.
+  bool hold = false;
 };
 
 // Logs with follow: the history ForEachLogRecord gives, then every record

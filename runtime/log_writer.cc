@@ -1,6 +1,7 @@
 #include "runtime/log_writer.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -89,16 +90,37 @@ void LogWriter::Write(absl::string_view stream, absl::string_view data,
                       absl::Time now, absl::string_view source) {
   LogRecordBatch records;
   SplitterFor(stream, source).Add(data, now, &records);
-  Append(records);
+  Append(records, now);
 }
 
 void LogWriter::Flush(absl::Time now) {
   LogRecordBatch records;
   for (auto& [stream, splitter] : splitters_) splitter.Flush(now, &records);
-  Append(records);
+  Append(records, now);
 }
 
-void LogWriter::Rotate() {
+bool LogWriter::Held(absl::Time now) {
+  if (held_since_ == absl::InfinitePast()) return false;
+  if (fd_ < 0 || Rotate(now)) held_since_ = absl::InfinitePast();
+  return held_since_ != absl::InfinitePast();
+}
+
+bool LogWriter::OldFileHeld() const {
+  int fd = open((path_ + ".1").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  // Taken and dropped at once: a reader opening the file after this still
+  // has it, removed or not, so nothing needs to stay locked.
+  bool held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return held;
+}
+
+bool LogWriter::Rotate(absl::Time now) {
+  if (hold_limit_ > absl::ZeroDuration() && OldFileHeld()) {
+    if (held_since_ == absl::InfinitePast()) held_since_ = now;
+    if (now - held_since_ < hold_limit_) return false;
+  }
+  held_since_ = absl::InfinitePast();
   // Whatever fails, the file counts as fresh afterwards, so Append always
   // moves on (a failed rotation only makes this file longer).
   std::string next = path_ + ".next";
@@ -108,12 +130,13 @@ void LogWriter::Rotate() {
                 O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     size_ = 0;
-    return;
+    return true;
   }
   auto fail = [&] {
     close(fd);
     unlink(next.c_str());
     size_ = 0;
+    return true;
   };
   if (!WriteAll(fd, header)) return fail();
   // Renaming over an existing .1 makes ext4 flush the file being renamed
@@ -128,9 +151,10 @@ void LogWriter::Rotate() {
   fd_ = fd;
   ++generation_;
   size_ = header_bytes_ = header.size();
+  return true;
 }
 
-void LogWriter::Append(const LogRecordBatch& batch) {
+void LogWriter::Append(const LogRecordBatch& batch, absl::Time now) {
   const std::vector<LogRecordBatch::Record>& records = batch.records();
   size_t from = 0;
   while (fd_ >= 0 && from < records.size()) {
@@ -144,9 +168,14 @@ void LogWriter::Append(const LogRecordBatch& batch) {
         if (bytes + records[to].bytes() > room) break;
         bytes += records[to].bytes();
       }
-      if (to == from && size_ > header_bytes_) {
-        Rotate();
+      if (to == from && size_ > header_bytes_ &&
+          held_since_ == absl::InfinitePast() && Rotate(now)) {
         continue;
+      }
+      // Held by a reader: what was read already goes into this file, past
+      // its limit (the caller reads no more until Held is false).
+      if (to == from && held_since_ != absl::InfinitePast()) {
+        to = records.size();
       }
       if (to == from) to = from + 1;  // a single record larger than a file
     }

@@ -6,6 +6,15 @@
 // disk loses output but never blocks the container. Every file starts with
 // its generation header (log_format.h); a new file gets its header before
 // it appears at `path`, so a reader never sees it without one.
+//
+// Holds (set_hold_limit): a reader that must not lose output (Stream)
+// keeps a shared flock(2) on each log file it has open and not finished.
+// Rotation would remove `path`.1; if a reader holds it, the writer keeps
+// the file and says it is held (Held): the monitor stops reading the
+// container's output, whose pipe then fills and makes the container wait,
+// as a terminal that is not read does. A hold is honoured for at most the
+// limit, so a client that stopped reading delays the container, never
+// stops it: past it the file is removed and the reader reports the gap.
 #ifndef WARREN_RUNTIME_LOG_WRITER_H_
 #define WARREN_RUNTIME_LOG_WRITER_H_
 
@@ -36,6 +45,7 @@ class LogWriter {
         size_(other.size_),
         generation_(other.generation_),
         header_bytes_(other.header_bytes_),
+        hold_limit_(other.hold_limit_),
         clock_(other.clock_) {
     other.fd_ = -1;
   }
@@ -49,6 +59,12 @@ class LogWriter {
   // Writes pending partial lines (the process's output ended).
   void Flush(absl::Time now);
   const std::string& path() const { return path_; }
+  // Makes rotation wait up to `limit` for readers holding `path`.1 (0, the
+  // default: never wait).
+  void set_hold_limit(absl::Duration limit) { hold_limit_ = limit; }
+  // True while a rotation waits for a reader: output should not be read
+  // until it is false again. Each call retries the waiting rotation.
+  bool Held(absl::Time now);
   // The current file's generation (0: a file of an older writer).
   uint64_t generation() const { return generation_; }
 
@@ -56,10 +72,15 @@ class LogWriter {
   LogLineSplitter& SplitterFor(absl::string_view stream,
                                absl::string_view source);
   // Writes the records, whole ones only, rotating as they fill the file.
-  void Append(const LogRecordBatch& batch);
+  void Append(const LogRecordBatch& batch, absl::Time now);
   // Writes records [from, to) of `batch` with as few writev calls as fit.
   void WriteRecords(const LogRecordBatch& batch, size_t from, size_t to);
-  void Rotate();
+  // False: a reader holds `path`.1 and the hold has not expired; nothing
+  // changed.
+  bool Rotate(absl::Time now);
+  // Whether a reader holds the file at `path`.1 (one that is open and not
+  // finished by a reader that asked for holds).
+  bool OldFileHeld() const;
   // Takes the size and generation of the open file; an empty one gets its
   // header (one generation past `path`.1's).
   void Adopt();
@@ -70,6 +91,9 @@ class LogWriter {
   uint64_t size_ = 0;
   uint64_t generation_ = 0;
   uint64_t header_bytes_ = 0;  // of the current file
+  absl::Duration hold_limit_ = absl::ZeroDuration();
+  // When the waiting rotation was first refused; InfinitePast: none waits.
+  absl::Time held_since_ = absl::InfinitePast();
   LogClock clock_;
   std::map<std::string, LogLineSplitter, std::less<>> splitters_;
 };

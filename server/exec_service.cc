@@ -189,6 +189,9 @@ grpc::Status ContainerService::Stream(
   StreamBatcher batch(
       [stream](v1::StreamResponse& out) { return stream->Write(out); });
   runtime::FollowOptions follow;
+  // An attached client gets all of the output: the container waits for it
+  // (up to the monitor's hold limit) instead of rotating output away.
+  follow.hold = true;
   follow.caught_up = [&] { return batch.Flush(); };
   follow.lost = [&](uint64_t generations) {
     v1::StreamResponse gap;

@@ -164,8 +164,11 @@ void MonitorLoop::PollExecs(std::vector<pollfd>* pfds) {
     bool pending = !exec->stdin_pending.empty() && c.stdin_fd >= 0;
     // Input waiting for a terminal: wake when the master can take it.
     short tty_out = pending && c.stdin_fd == c.pty_fd ? POLLOUT : 0;
-    pfds->push_back({c.stdout_fd, static_cast<short>(POLLIN | tty_out), 0});
-    pfds->push_back({c.stderr_fd, POLLIN, 0});
+    // Output for the container log waits while a reader holds it.
+    bool held = output_held_ && exec->log_output;
+    pfds->push_back({held && tty_out == 0 ? -1 : c.stdout_fd,
+                     static_cast<short>((held ? 0 : POLLIN) | tty_out), 0});
+    pfds->push_back({held ? -1 : c.stderr_fd, POLLIN, 0});
     // A pty's master is polled for output already.
     pfds->push_back(
         {pending && c.stdin_fd != c.pty_fd ? c.stdin_fd : -1, POLLOUT, 0});
@@ -176,8 +179,10 @@ void MonitorLoop::OnExecEvents(const std::vector<pollfd>& pfds, size_t first) {
   size_t i = first;
   for (auto& [id, exec] : execs_) {
     if (i + 2 >= pfds.size()) break;
-    if (pfds[i].revents)
+    bool held = output_held_ && exec->log_output;
+    if (!held && (pfds[i].revents & ~POLLOUT)) {
       OnExecOutput(exec.get(), &exec->child.stdout_fd, "stdout");
+    }
     if (pfds[i + 1].revents) {
       OnExecOutput(exec.get(), &exec->child.stderr_fd, "stderr");
     }

@@ -27,6 +27,11 @@ namespace {
 // most this long (processes outside a private PID namespace may keep the
 // pipes open).
 constexpr int kDrainTimeoutMs = 500;
+// How long output waits, at most, for a Stream client that holds a log file
+// it has not finished (log_writer.h), and how often the monitor looks
+// whether it has meanwhile.
+constexpr absl::Duration kOutputHoldLimit = absl::Seconds(10);
+constexpr int kHeldRetryMs = 1;
 
 }  // namespace
 
@@ -38,12 +43,16 @@ MonitorLoop::MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup,
       seccomp_(seccomp),
       fds_(fds),
       exit_path_(std::move(exit_path)),
-      log_(std::move(log)) {}
+      log_(std::move(log)) {
+  log_.set_hold_limit(kOutputHoldLimit);
+}
 
 absl::Status MonitorLoop::Run() {
   absl::Time drain_deadline = absl::InfiniteFuture();
   while (!init_exited_ || fds_.stdout_fd >= 0 || fds_.stderr_fd >= 0 ||
          !execs_.empty()) {
+    // While a reader holds the log, output stays in the pipes.
+    output_held_ = log_.Held(absl::Now());
     std::vector<pollfd> pfds;
     pfds.push_back({fds_.signal_fd, POLLIN, 0});
     pfds.push_back({fds_.listen_fd, POLLIN, 0});
@@ -52,8 +61,10 @@ absl::Status MonitorLoop::Run() {
                             fds_.stdin_fd == fds_.pty_fd
                         ? POLLOUT
                         : 0;
-    pfds.push_back({fds_.stdout_fd, static_cast<short>(POLLIN | tty_out), 0});
-    pfds.push_back({fds_.stderr_fd, POLLIN, 0});
+    short output = output_held_ ? 0 : POLLIN;
+    pfds.push_back({output_held_ && tty_out == 0 ? -1 : fds_.stdout_fd,
+                    static_cast<short>(output | tty_out), 0});
+    pfds.push_back({output_held_ ? -1 : fds_.stderr_fd, POLLIN, 0});
     for (int c : conns_) pfds.push_back({c, POLLIN, 0});
     // The init's stdin pipe, while something waits to be written.
     bool init_pending = !init_stdin_pending_.empty() && fds_.stdin_fd >= 0 &&
@@ -63,12 +74,16 @@ absl::Status MonitorLoop::Run() {
     PollExecs(&pfds);
     int timeout = -1;
     if (init_exited_) {
-      if (drain_deadline == absl::InfiniteFuture()) {
+      // Draining waits while held (the hold has its own limit).
+      if (drain_deadline == absl::InfiniteFuture() || output_held_) {
         drain_deadline = absl::Now() + absl::Milliseconds(kDrainTimeoutMs);
       }
       timeout = static_cast<int>(
           absl::ToInt64Milliseconds(drain_deadline - absl::Now()));
       if (timeout <= 0) break;
+    }
+    if (output_held_ && (timeout < 0 || timeout > kHeldRetryMs)) {
+      timeout = kHeldRetryMs;
     }
     int n = poll(pfds.data(), pfds.size(), timeout);
     if (n < 0 && errno == EINTR) continue;
@@ -78,7 +93,9 @@ absl::Status MonitorLoop::Run() {
       int c = accept4(fds_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
       if (c >= 0) conns_.push_back(c);
     }
-    if (pfds[2].revents & ~POLLOUT) OnOutput(&fds_.stdout_fd, "stdout");
+    if (!output_held_ && (pfds[2].revents & ~POLLOUT)) {
+      OnOutput(&fds_.stdout_fd, "stdout");
+    }
     if (pfds[3].revents) OnOutput(&fds_.stderr_fd, "stderr");
     for (size_t i = 4; i + 1 < first_exec; ++i) {
       if (pfds[i].revents) OnRequest(pfds[i].fd);

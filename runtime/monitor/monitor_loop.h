@@ -107,6 +107,9 @@ class MonitorLoop {
   // never written past what a read returned, so only the pages a burst of
   // output needed become resident.
   std::unique_ptr<char[]> output_buffer_;
+  // A Stream client holds the container log (LogWriter::Held): the init's
+  // output, and that of execs writing into the log, is not read meanwhile.
+  bool output_held_ = false;
   bool started_ = false;
   bool init_exited_ = false;
   v1::ExitStatus exit_;
