@@ -24,6 +24,7 @@
 #include "tools/bench/bench_report.h"
 #include "tools/bench/bench_types.h"
 #include "tools/bench/bench_warrend.h"
+#include "tools/bench/host_quiet.h"
 #include "tools/bench/host_tuning.h"
 #include "tools/bench/peer_scenarios.h"
 #include "tools/bench/warren_scenarios.h"
@@ -151,34 +152,55 @@ int Run(int argc, char** argv) {
       return std::find(scenarios.begin(), scenarios.end(), name) !=
              scenarios.end();
     };
+    // Each subject starts on a quiet host: the kernel's teardown of the
+    // previous one's namespaces and veths is not charged to it.
+    auto quiet = [] { Progress(WaitForQuietHost().Describe()); };
     if (want("run")) {
+      quiet();
       Progress("run-to-exit");
       RunWarrenRunToExit(ctx, warrend, &series);
-      if (peers) RunPeerRunToExit(ctx, &series);
+      if (peers) {
+        quiet();
+        RunPeerRunToExit(ctx, &series);
+      }
     }
     if (want("exec")) {
+      quiet();
       Progress("exec");
       RunWarrenExec(ctx, warrend, &series);
-      if (peers) RunPeerExec(ctx, &series);
+      if (peers) {
+        quiet();
+        RunPeerExec(ctx, &series);
+      }
     }
     if (want("network")) {
+      quiet();
       Progress("network");
       RunWarrenNetwork(ctx, warrend, &series);
-      if (peers) RunPeerNetwork(ctx, &series);
+      if (peers) {
+        quiet();
+        RunPeerNetwork(ctx, &series);
+      }
     }
     if (want("churn")) {
+      quiet();
       Progress("churn");
       RunWarrenChurn(ctx, warrend, &series);
     }
     if (want("stream")) {
+      quiet();
       Progress("stream");
       RunWarrenStream(ctx, warrend, &series);
     }
     if (want("density") || want("api") || want("recovery")) {
+      quiet();
       Progress(absl::StrCat("fleet of ", ctx.fleet, " containers"));
       RunWarrenFleet(ctx, warrend, want("density"), want("api"),
                      want("recovery"), &series);
-      if (peers && want("density")) RunPeerDensity(ctx, &series);
+      if (peers && want("density")) {
+        quiet();
+        RunPeerDensity(ctx, &series);
+      }
     }
     Progress("cleaning up");
     warrend.Cleanup();
