@@ -1,10 +1,9 @@
 // Container networking end to end: containers on a bridge network reach
 // each other (ping, TCP), the host reaches them by address and through a
 // mapped port on 127.0.0.1, none/host modes, named networks with their
-// /etc files, bad input, and no leftovers after churn or a warrend crash.
-// Traffic only goes to the namespaces and bridges these tests create.
+// /etc files, and bad input refused with nothing left behind. Traffic only
+// goes to the namespaces and bridges these tests create.
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,8 +11,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <set>
 #include <string>
 #include <thread>
@@ -22,7 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "netns/attachment_plan.h"
-#include "tests/integration/warrend_fixture.h"
+#include "tests/integration/network_fixture.h"
 
 namespace warren::testing {
 namespace {
@@ -30,50 +27,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-std::set<std::string> HostLinks() {
-  std::set<std::string> links;
-  DIR* d = opendir("/sys/class/net");
-  if (d == nullptr) return links;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] != '.') links.insert(e->d_name);
-  }
-  closedir(d);
-  return links;
-}
-
-// Host veths shaped like warren's: the per-container links a leak would
-// leave (other activity on the host does not count).
-std::set<std::string> ContainerLinks() {
-  std::set<std::string> out;
-  for (const std::string& link : HostLinks()) {
-    if (netns::IsHostVethName(link)) out.insert(link);
-  }
-  return out;
-}
-
-// A deleted container's veth goes with its network namespace, which the
-// kernel tears down asynchronously (warren frees the address once the veth
-// has gone): the host veths once they equal `want`, or after 5 s.
-std::set<std::string> ContainerLinksSettled(const std::set<std::string>& want) {
-  std::set<std::string> now = ContainerLinks();
-  for (int i = 0; i < 100 && now != want; ++i) {
-    usleep(50 * 1000);
-    now = ContainerLinks();
-  }
-  return now;
-}
-
-// Waits (at most 5 s) until container `id`'s host veth has gone, as after
-// its Delete it does with the namespace teardown; true if it has.
-bool VethGone(const std::string& id) {
-  const std::string veth = netns::HostVethName(id);
-  for (int i = 0; i < 100; ++i) {
-    if (ContainerLinks().count(veth) == 0) return true;
-    usleep(50 * 1000);
-  }
-  return false;
-}
 
 // Connects to ip:port (retrying while the server starts) and reads until
 // EOF or `timeout_ms`.
@@ -100,67 +53,6 @@ std::string ReadFrom(const std::string& ip, int port, int timeout_ms = 5000) {
   }
   return "";
 }
-
-// `nft list table ip NAME`, or "" with a test failure.
-std::string NftTable(const std::string& name) {
-  std::string cmd =
-      "PATH=/usr/sbin:/usr/bin:/sbin:/bin; nft list table ip " + name;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (p != nullptr && fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-  int status = p == nullptr ? -1 : pclose(p);
-  EXPECT_EQ(status, 0) << cmd;
-  return out;
-}
-
-std::string Ip(const v1::Container& c) {
-  return c.network().ip().substr(0, c.network().ip().find('/'));
-}
-
-class NetworkTest : public WarrendTest {
- protected:
-  v1::ContainerSpec Bridged(const std::string& script,
-                            const std::string& network = "") const {
-    v1::ContainerSpec spec = Spec({"sh", "-c", script});
-    spec.mutable_network()->set_mode(v1::NetworkSpec::MODE_BRIDGE);
-    spec.mutable_network()->set_network(network);
-    spec.mutable_stop_timeout()->set_seconds(1);
-    return spec;
-  }
-
-  grpc::Status CreateNetwork(const v1::NetworkConfig& config) {
-    v1::CreateNetworkRequest req;
-    *req.mutable_config() = config;
-    v1::CreateNetworkResponse resp;
-    return stub_->CreateNetwork(Ctx().get(), req, &resp);
-  }
-
-  std::vector<v1::Network> Networks() {
-    v1::ListNetworksResponse resp;
-    EXPECT_TRUE(stub_->ListNetworks(Ctx().get(), {}, &resp).ok());
-    return {resp.networks().begin(), resp.networks().end()};
-  }
-
-  void Delete(const std::string& id) {
-    v1::DeleteRequest del;
-    del.set_id(id);
-    del.set_force(true);
-    v1::DeleteResponse resp;
-    grpc::Status s = stub_->Delete(Ctx().get(), del, &resp);
-    EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
-  }
-
-  // Ids holding an address on the default network.
-  std::set<std::string> Holders() {
-    for (const v1::Network& n : Networks()) {
-      if (n.config().name() == "warren") {
-        return {n.containers().begin(), n.containers().end()};
-      }
-    }
-    return {};
-  }
-};
 
 TEST_F(NetworkTest, TwoContainersPingAndTalkTcp) {
   v1::Container a =
@@ -418,99 +310,6 @@ TEST_F(NetworkTest, BadInputIsRefusedAndLeavesNothing) {
   std::set<std::string> links_after = HostLinks();
   links_after.erase(warrend_->bridge());  // made by the first attach
   EXPECT_EQ(links_after, links_before);
-}
-
-TEST_F(NetworkTest, ChurnOf200LeavesNoLeftovers) {
-  // Make the bridge first, so only per-container links are counted.
-  CreateOrDie("warmup", Bridged("true"));
-  Delete("warmup");
-  ASSERT_TRUE(VethGone("warmup"));
-  std::set<std::string> before = ContainerLinks();
-  size_t links_before = HostLinks().size();
-  int base_port = 25000 + getpid() % 20000;
-  for (int i = 0; i < 200; ++i) {
-    std::string id = absl::StrCat("churn", i);
-    v1::ContainerSpec spec = Bridged("true");
-    if (i % 10 == 0) {
-      spec.mutable_network()->add_ports()->set_host_port(base_port + i);
-    }
-    CreateOrDie(id, spec);
-    if (i % 2 == 0) StartOrDie(id);
-    Delete(id);
-  }
-  EXPECT_EQ(ContainerLinksSettled(before), before);
-  EXPECT_EQ(HostLinks().size(), links_before);  // the kernel's link count
-  EXPECT_TRUE(Holders().empty());
-  // The table is still there (the default network masquerades), without a
-  // single forward left.
-  std::string rules = NftTable(warrend_->nft_table());
-  EXPECT_THAT(rules, HasSubstr("masquerade"));
-  EXPECT_THAT(rules, Not(HasSubstr("dnat"))) << rules;
-}
-
-TEST_F(NetworkTest, KilledDuringSetupIsReconciledAfterRestart) {
-  CreateOrDie("warmup", Bridged("true"));
-  Delete("warmup");
-  ASSERT_TRUE(VethGone("warmup"));
-  std::set<std::string> before = ContainerLinks();
-  for (int round = 0; round < 4; ++round) {
-    std::atomic<bool> stop{false};
-    std::thread creator([&] {
-      auto stub = v1::ContainerService::NewStub(warrend_->NewChannel());
-      for (int i = 0; !stop && i < 50; ++i) {
-        v1::CreateRequest req;
-        req.set_id(absl::StrCat("r", round, "-", i));
-        *req.mutable_spec() = Bridged("sleep 100");
-        v1::CreateResponse resp;
-        (void)stub->Create(Ctx(5).get(), req, &resp);
-      }
-    });
-    usleep((100 + 70 * round) * 1000);
-    warrend_->Stop(SIGKILL);
-    stop = true;
-    creator.join();
-    warrend_->Start();
-    stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
-    v1::ListResponse list;
-    ASSERT_TRUE(stub_->List(Ctx().get(), {}, &list).ok());
-    std::set<std::string> listed;
-    for (const auto& c : list.containers()) listed.insert(c.id());
-    // Only containers warrend knows hold addresses and host veths.
-    EXPECT_EQ(Holders(), listed) << "round " << round;
-    for (const std::string& link : HostLinks()) {
-      if (!netns::IsHostVethName(link)) continue;
-      bool owned = false;
-      for (const std::string& id : listed) {
-        owned |= netns::HostVethName(id) == link;
-      }
-      EXPECT_TRUE(owned) << "stale veth " << link << " in round " << round;
-    }
-    for (const std::string& id : listed) Delete(id);
-  }
-  EXPECT_EQ(ContainerLinksSettled(before), before);
-  EXPECT_TRUE(Holders().empty());
-}
-
-// Delete returns before the kernel has removed the veth; a new container
-// of the same id right away still gets a veth of that name, an address and
-// a working network, and none of it is left at the end.
-TEST_F(NetworkTest, SameIdRightAfterDeleteIsNetworkedAgain) {
-  CreateOrDie("warmup", Bridged("true"));
-  Delete("warmup");
-  ASSERT_TRUE(VethGone("warmup"));
-  std::set<std::string> before = ContainerLinks();
-  for (int round = 0; round < 5; ++round) {
-    v1::Container c = CreateOrDie("again", Bridged("sleep 100"));
-    ASSERT_FALSE(c.network().ip().empty()) << "round " << round;
-    StartOrDie("again");
-    EXPECT_EQ(Holders(), std::set<std::string>{"again"}) << "round " << round;
-    EXPECT_EQ(ContainerLinks().count(netns::HostVethName("again")), 1u)
-        << "round " << round;
-    Delete("again");
-    // Not listed on the network any more, even while its veth may linger.
-    EXPECT_TRUE(Holders().empty()) << "round " << round;
-  }
-  EXPECT_EQ(ContainerLinksSettled(before), before);
 }
 
 }  // namespace
