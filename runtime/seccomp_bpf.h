@@ -1,8 +1,9 @@
 // A SeccompPlan compiled to the classic BPF program that seccomp(2) loads.
 // Compiling with libseccomp costs milliseconds (hundreds of rules, three
-// x86 ABIs), loading the result costs microseconds: so a plan is compiled
-// once and the program reused by every container and exec that has the same
-// plan (SeccompBpfCache), and the init only loads bytes right before execve.
+// x86 ABIs), loading the result (a binary tree) about 0.15 ms: so a plan
+// is compiled once and the program reused by every container and exec that
+// has the same plan (SeccompBpfCache), and the init only loads bytes right
+// before execve.
 #ifndef WARREN_RUNTIME_SECCOMP_BPF_H_
 #define WARREN_RUNTIME_SECCOMP_BPF_H_
 
