@@ -98,8 +98,8 @@ void ContainerManager::RemoveFiles(const StoreLayout& layout) {
   (void)RemoveTree(layout.bundle_dir());
 }
 
-void ContainerManager::Emit(std::vector<v1::Event> events) {
-  if (journal_ != nullptr) (void)journal_->Append(std::move(events));
+void ContainerManager::Emit(std::vector<v1::Event> events, JournalSync sync) {
+  if (journal_ != nullptr) (void)journal_->Append(std::move(events), sync);
 }
 
 absl::Status ContainerManager::Events(

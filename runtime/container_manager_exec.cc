@@ -3,6 +3,7 @@
 // for the synchronous form, and journaling their exits. Split from
 // container_manager.cc, which holds the container lifecycle.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -106,7 +107,8 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
     return pid.status();
   }
   result.pid = *pid;
-  Emit({ExecEvent(id, result.exec_id, kEventExecStarted)});
+  Emit({ExecEvent(id, result.exec_id, kEventExecStarted)},
+       JournalSync::kWriteOnly);
   {
     // Only now, so "exec_exited" can never come before "exec_started".
     absl::MutexLock lock(&mu_);
@@ -304,15 +306,17 @@ void ContainerManager::ReportExecExit(const StoreLayout& layout,
       it->second.erase(exec_id);
       if (it->second.empty()) running_execs_.erase(it);
     }
-    if (Exists(marker) ||
-        !ReadProto(layout.ExecExitPath(exec_id), &exit).ok()) {
-      return;
-    }
-    (void)WriteFileAtomic(marker, "", 0600, Durability::kAtomic);
+    std::string exit_path = layout.ExecExitPath(exec_id);
+    if (Exists(marker) || !ReadProto(exit_path, &exit).ok()) return;
+    // The marker is a second name of the exit record, not a new file:
+    // allocating an inode costs up to a millisecond in a directory with
+    // much churn. Unmarked, the exit is journaled again after a restart.
+    int marked = link(exit_path.c_str(), marker.c_str());
+    (void)marked;
   }
   v1::Event e = ExecEvent(id, exec_id, kEventExecExited);
   *e.mutable_exit() = exit;
-  Emit({e});
+  Emit({e}, JournalSync::kWriteOnly);
 }
 
 void ContainerManager::ForgetExecs(const std::string& id,
@@ -331,7 +335,7 @@ void ContainerManager::ForgetExecs(const std::string& id,
     if (!ReadProto(layout.ExecExitPath(exec_id), &exit).ok()) continue;
     v1::Event e = ExecEvent(id, exec_id, kEventExecExited);
     *e.mutable_exit() = exit;
-    Emit({e});
+    Emit({e}, JournalSync::kWriteOnly);
   }
 }
 

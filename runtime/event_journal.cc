@@ -157,7 +157,7 @@ absl::Status EventJournal::Compact() {
 }
 
 absl::StatusOr<std::vector<v1::Event>> EventJournal::Append(
-    std::vector<v1::Event> events) {
+    std::vector<v1::Event> events, JournalSync sync) {
   absl::MutexLock lock(&mu_);
   absl::Time now = absl::Now();
   uint64_t sequence = last_sequence_;
@@ -172,7 +172,8 @@ absl::StatusOr<std::vector<v1::Event>> EventJournal::Append(
       }
     }
   }
-  if (!WriteAll(fd_, data) || fsync(fd_) != 0) {
+  if (!WriteAll(fd_, data) ||
+      (sync == JournalSync::kFsync && fsync(fd_) != 0)) {
     absl::Status error = ErrnoError("append to", path_);
     // Take back whatever part made it, so the file ends on a whole record.
     // If that fails too, the torn record is cut off at the next Open.

@@ -1,6 +1,7 @@
 // The lifecycle event journal: an append-only file of length-delimited
 // v1::Event records with increasing sequence numbers, fsync'd per append so
-// an acknowledged event survives a crash, and bounded by compaction. It is
+// an acknowledged event survives a crash (exec events: see JournalSync),
+// and bounded by compaction. It is
 // also the fan-out to Events subscribers: each reads from the retained
 // window by sequence number, so a slow subscriber costs the publisher
 // nothing and no per-subscriber queue grows.
@@ -41,6 +42,14 @@ struct EventFilter {
 // The key (container_id.h) of the container an event is about.
 std::string EventKey(const v1::Event& event);
 
+// Whether an append waits for the disk. Events of exec processes are only
+// written: their own records are not fsync'd either (an exec ends with its
+// container and with the host), a warrend crash keeps them (the page cache
+// has them), and the next synced append makes them durable with itself. A
+// host crash can lose the last of them; their sequence numbers then go to
+// the next events.
+enum class JournalSync { kFsync, kWriteOnly };
+
 class EventJournal {
  public:
   static constexpr size_t kDefaultMaxEvents = 10000;
@@ -57,10 +66,11 @@ class EventJournal {
   EventJournal& operator=(const EventJournal&) = delete;
 
   // Numbers `events` (and stamps their time if unset), writes them with one
-  // write and one fsync, then wakes subscribers. Returns the stored events.
-  // On error nothing is published and the file is left as before, so the
-  // journal never shows an event a restart would forget.
-  absl::StatusOr<std::vector<v1::Event>> Append(std::vector<v1::Event> events);
+  // write and (kFsync) one fsync, then wakes subscribers. Returns the stored
+  // events. On error nothing is published and the file is left as before,
+  // so the journal never shows an event a warrend restart would forget.
+  absl::StatusOr<std::vector<v1::Event>> Append(
+      std::vector<v1::Event> events, JournalSync sync = JournalSync::kFsync);
 
   // The retained events after `after_sequence` that match `filter`, without
   // waiting (tests and recovery checks).

@@ -104,6 +104,14 @@ absl::Status ReadProto(const std::string& path,
 
 absl::Status MakeDirs(const std::string& path, int mode) {
   if (path.empty()) return absl::InvalidArgumentError("empty directory path");
+  // Usually the parent exists (or the directory itself): one mkdir, not one
+  // per path component.
+  if (mkdir(path.c_str(), static_cast<mode_t>(mode)) == 0 || errno == EEXIST) {
+    return absl::OkStatus();
+  }
+  if (errno != ENOENT) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("mkdir ", path));
+  }
   for (size_t pos = 1; pos <= path.size(); ++pos) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string prefix = path.substr(0, pos);

@@ -42,7 +42,8 @@ ino_t Inode(const std::string& path) {
   return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-// The namespaces the init has that the monitor does not share.
+}  // namespace
+
 int DifferentNamespaces(pid_t init_pid) {
   int flags = 0;
   for (const auto& ns : kNamespaces) {
@@ -52,6 +53,8 @@ int DifferentNamespaces(pid_t init_pid) {
   }
   return flags;
 }
+
+namespace {
 
 [[noreturn]] void ChildFail(int err_fd, const std::string& what) {
   ssize_t ignored = write(err_fd, what.data(), what.size());
@@ -67,9 +70,6 @@ int DifferentNamespaces(pid_t init_pid) {
   // /proc files (and the descriptors it still holds) until execve.
   prctl(PR_SET_DUMPABLE, 0);
   ResetSignals();
-  char go = 0;
-  if (read(go_fd, &go, 1) != 1) _exit(127);  // the monitor gave up
-  close(go_fd);
   int joined = ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
   if (joined != 0 && setns(pidfd, joined) != 0) {
     ChildFail(err_fd, absl::StrCat("join the container's namespaces: ",
@@ -95,10 +95,15 @@ int DifferentNamespaces(pid_t init_pid) {
   if (absl::Status s = security.AfterIdentity(); !s.ok()) {
     ChildFail(err_fd, std::string(s.message()));
   }
-  CloseOtherFds(err_fd);
+  CloseOtherFds(err_fd, go_fd);
   if (absl::Status s = security.LoadSeccomp(); !s.ok()) {
     ChildFail(err_fd, std::string(s.message()));
   }
+  // All of the above ran while the monitor moved this process into the
+  // container's cgroups: nothing of the container's runs before that.
+  char go = 0;
+  if (read(go_fd, &go, 1) != 1) _exit(127);  // the monitor gave up
+  close(go_fd);
   clearenv();
   for (const std::string& kv : plan.env) putenv(const_cast<char*>(kv.c_str()));
   std::vector<char*> argv;
@@ -169,13 +174,12 @@ absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
   return plan;
 }
 
-absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid,
+absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid, int ns_flags,
                                     const ContainerCgroup& cgroup,
                                     const ExecPlan& plan) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, init_pid, 0));
   if (pidfd < 0) return absl::ErrnoToStatus(errno, "pidfd_open of the init");
   absl::Cleanup close_pidfd = [pidfd] { close(pidfd); };
-  int ns_flags = DifferentNamespaces(init_pid);
 
   // Descriptors: [0] read end, [1] write end.
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};

@@ -2,9 +2,9 @@
 // (the monitor is single-threaded, so it may fork and do setup in the
 // child). The child joins every namespace of the container's init through
 // a pidfd (PID and time namespaces through the monitor, as they apply to
-// children only), is put in the container's cgroup before it runs any
-// code, gets the same hardening as the init, and execs; the monitor stays
-// its parent, so it and its exit survive warrend.
+// children only), gets the same hardening as the init while the monitor
+// puts it in the container's cgroups, and execs only once it is in them;
+// the monitor stays its parent, so it and its exit survive warrend.
 #ifndef WARREN_RUNTIME_MONITOR_EXEC_PROCESS_H_
 #define WARREN_RUNTIME_MONITOR_EXEC_PROCESS_H_
 
@@ -45,10 +45,16 @@ struct ExecChild {
   int pty_fd = -1;
 };
 
-// Starts `plan` in the container whose init is `init_pid`. The error of a
-// failed setup or execve (FAILED_PRECONDITION, e.g. "exec nope: No such
-// file or directory") comes back here, and then no process is left.
-absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid,
+// The CLONE_NEW* flags of the namespaces the init `init_pid` has that the
+// calling process does not share: the ones an exec joins. They stay the
+// same for the init's life, so a monitor asks once (16 stats of /proc).
+int DifferentNamespaces(pid_t init_pid);
+
+// Starts `plan` in the container whose init is `init_pid`, joining the
+// namespaces `ns_flags` (DifferentNamespaces). The error of a failed setup
+// or execve (FAILED_PRECONDITION, e.g. "exec nope: No such file or
+// directory") comes back here, and then no process is left.
+absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid, int ns_flags,
                                     const ContainerCgroup& cgroup,
                                     const ExecPlan& plan);
 

@@ -46,7 +46,9 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   exec->log =
       std::make_unique<LogWriter>(ExecPath(exec->id, ".log"), /*max_bytes=*/0);
   if (absl::Status s = exec->log->Open(); !s.ok()) return s;
-  absl::StatusOr<ExecChild> child = SpawnExec(init_pid_, *cgroup_, *plan);
+  if (exec_ns_flags_ < 0) exec_ns_flags_ = DifferentNamespaces(init_pid_);
+  absl::StatusOr<ExecChild> child =
+      SpawnExec(init_pid_, exec_ns_flags_, *cgroup_, *plan);
   if (!child.ok()) return child.status();
   exec->child = *child;
   pid_t pid = exec->child.pid;

@@ -94,6 +94,8 @@ class MonitorLoop {
   char* OutputBuffer();
 
   pid_t init_pid_;
+  // The namespaces execs join (DifferentNamespaces), -1 until the first.
+  int exec_ns_flags_ = -1;
   const ContainerCgroup* cgroup_;
   SeccompBpfCache* seccomp_;
   MonitorFds fds_;

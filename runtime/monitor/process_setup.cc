@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 
@@ -70,9 +71,14 @@ absl::Status AttachNewTerminal(int socket) {
   return absl::OkStatus();
 }
 
-void CloseOtherFds(int keep) {
-  if (keep > 3) syscall(SYS_close_range, 3, keep - 1, 0);
-  syscall(SYS_close_range, keep + 1, ~0U, 0);
+void CloseOtherFds(int keep) { CloseOtherFds(keep, keep); }
+
+void CloseOtherFds(int keep, int also_keep) {
+  int low = std::min(keep, also_keep);
+  int high = std::max(keep, also_keep);
+  if (low > 3) syscall(SYS_close_range, 3, low - 1, 0);
+  if (high > low + 1) syscall(SYS_close_range, low + 1, high - 1, 0);
+  syscall(SYS_close_range, high + 1, ~0U, 0);
 }
 
 }  // namespace warren::runtime

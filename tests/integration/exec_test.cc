@@ -10,6 +10,7 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -171,6 +172,22 @@ TEST_F(ExecTest, JoinsTheContainersNamespacesCgroupAndHardening) {
   EXPECT_THAT(r.stdout(), HasSubstr("CapEff:\t00000000a80425fb"));
   EXPECT_THAT(r.stdout(), HasSubstr("NoNewPrivs:\t1"));
   EXPECT_THAT(r.stdout(), HasSubstr("Seccomp:\t2"));
+
+  // The exec's own program (no shell before it) starts in the cgroups: the
+  // monitor moves it while it sets itself up, and it execs only after. In
+  // the container's cgroup namespace they are the root, "/"; from outside
+  // them a path would climb out ("/../..").
+  v1::ExecResponse self = SyncOrDie({"cat", "/proc/self/cgroup"});
+  int limited = 0;
+  for (absl::string_view line : absl::StrSplit(self.stdout(), '\n')) {
+    if (!absl::StrContains(line, ":memory:") &&
+        !absl::StrContains(line, ":pids:") && !absl::StartsWith(line, "0::")) {
+      continue;
+    }
+    ++limited;
+    EXPECT_TRUE(absl::EndsWith(line, ":/")) << line;
+  }
+  EXPECT_GE(limited, 3) << self.stdout();
 
   // From the host: the exec is in the container's cgroup.
   v1::ExecResponse running;

@@ -97,6 +97,29 @@ TEST_F(EventJournalTest, SequencesContinueAcrossReopen) {
   EXPECT_EQ(Add(j.get(), "a", kEventDeleted), 5u);
 }
 
+// Exec events are only written (JournalSync::kWriteOnly): they are numbered,
+// published and read back after a reopen like synced ones, in order with
+// the synced events around them.
+TEST_F(EventJournalTest, WriteOnlyAppendsAreKeptInOrder) {
+  auto j = OpenOrDie();
+  EXPECT_EQ(Add(j.get(), "a", kEventStarted), 1u);
+  v1::Event exec = ContainerEvent("a", kEventExecStarted);
+  exec.set_exec_id("e1");
+  absl::StatusOr<std::vector<v1::Event>> written =
+      j->Append({exec}, JournalSync::kWriteOnly);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_THAT(Sequences(*written), ElementsAre(2));
+  EXPECT_THAT(Sequences(j->Read({}, 1)), ElementsAre(2));
+  EXPECT_EQ(Add(j.get(), "a", kEventDeleted), 3u);
+  j.reset();
+
+  j = OpenOrDie();
+  std::vector<v1::Event> all = j->Read({}, 0);
+  ASSERT_THAT(Sequences(all), ElementsAre(1, 2, 3));
+  EXPECT_EQ(all[1].type(), kEventExecStarted);
+  EXPECT_EQ(all[1].exec_id(), "e1");
+}
+
 // LastTypeOf answers from an index, not a scan: newest type per container
 // (tenants apart), "" once compaction dropped all of a container's events,
 // and the same after a reopen.

@@ -1,7 +1,9 @@
 // Atomic writes in both durabilities: the new content replaces the old,
-// no temporary file is left, and a missing directory is NOT_FOUND.
+// no temporary file is left, and a missing directory is NOT_FOUND. MakeDirs
+// creates what is missing and names what is in the way.
 #include "runtime/file_util.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -37,6 +39,40 @@ TEST_P(WriteFileAtomicTest, MissingDirectoryIsNotFound) {
 INSTANTIATE_TEST_SUITE_P(Durabilities, WriteFileAtomicTest,
                          ::testing::Values(Durability::kDurable,
                                            Durability::kAtomic));
+
+bool IsDir(const std::string& path, mode_t* mode = nullptr) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  if (mode != nullptr) *mode = st.st_mode & 07777;
+  return true;
+}
+
+TEST(MakeDirsTest, CreatesEveryMissingLevelWithTheMode) {
+  std::string dir = TempDir();
+  ASSERT_TRUE(MakeDirs(dir + "/a/b/c", 0750).ok());
+  for (const char* level : {"/a", "/a/b", "/a/b/c"}) {
+    mode_t mode = 0;
+    ASSERT_TRUE(IsDir(dir + level, &mode)) << level;
+    EXPECT_EQ(mode, 0750u) << level;
+  }
+}
+
+TEST(MakeDirsTest, ExistingDirectoryAndParentAreFine) {
+  std::string dir = TempDir();
+  ASSERT_TRUE(MakeDirs(dir + "/a").ok());
+  EXPECT_TRUE(MakeDirs(dir + "/a").ok());
+  EXPECT_TRUE(MakeDirs(dir + "/a/b").ok());
+  EXPECT_TRUE(IsDir(dir + "/a/b"));
+}
+
+TEST(MakeDirsTest, FileInTheWayNamesThePath) {
+  std::string dir = TempDir();
+  ASSERT_TRUE(WriteFileAtomic(dir + "/f", "x").ok());
+  absl::Status s = MakeDirs(dir + "/f/sub/deeper");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_NE(s.message().find(dir + "/f/sub"), std::string::npos) << s;
+  EXPECT_EQ(MakeDirs("").code(), absl::StatusCode::kInvalidArgument);
+}
 
 }  // namespace
 }  // namespace warren::runtime
