@@ -64,6 +64,54 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
   return absl::OkStatus();
 }
 
+absl::StatusOr<PreparedFile> PreparedFile::Create(const std::string& path,
+                                                  int mode) {
+  std::string tmp = absl::StrCat(path, ".tmp");
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", tmp));
+  return PreparedFile(path, fd);
+}
+
+PreparedFile::PreparedFile(PreparedFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(other.fd_) {
+  other.fd_ = -1;
+}
+
+PreparedFile& PreparedFile::operator=(PreparedFile&& other) noexcept {
+  if (this != &other) {
+    Abandon();
+    path_ = std::move(other.path_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+PreparedFile::~PreparedFile() { Abandon(); }
+
+void PreparedFile::Abandon() {
+  if (fd_ < 0) return;
+  close(fd_);
+  fd_ = -1;
+  unlink(absl::StrCat(path_, ".tmp").c_str());
+}
+
+absl::Status PreparedFile::Commit(absl::string_view data) {
+  if (fd_ < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " was committed already"));
+  }
+  std::string tmp = absl::StrCat(path_, ".tmp");
+  absl::Status status = WriteAll(fd_, data, tmp);
+  close(fd_);
+  fd_ = -1;
+  if (status.ok() && rename(tmp.c_str(), path_.c_str()) != 0) {
+    status = absl::ErrnoToStatus(errno, absl::StrCat("rename ", tmp));
+  }
+  if (!status.ok()) unlink(tmp.c_str());
+  return status;
+}
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));

@@ -26,6 +26,33 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
                              int mode = 0600,
                              Durability durability = Durability::kDurable);
 
+// A file written atomically (kAtomic) later whose inode is allocated now:
+// creating a file costs up to a millisecond on a filesystem with much
+// churn (ext4 without a journal skips recently deleted inodes one by one),
+// so the monitor creates an exec's exit record while the exec starts, and
+// only writes and renames it when the exec ends. Until Commit the content
+// is at `path`.tmp; destroying an uncommitted one removes that.
+class PreparedFile {
+ public:
+  static absl::StatusOr<PreparedFile> Create(const std::string& path,
+                                             int mode = 0600);
+  PreparedFile(PreparedFile&& other) noexcept;
+  PreparedFile& operator=(PreparedFile&& other) noexcept;
+  PreparedFile(const PreparedFile&) = delete;
+  PreparedFile& operator=(const PreparedFile&) = delete;
+  ~PreparedFile();
+
+  // Writes `data` to the temporary and renames it to the path. Once only.
+  absl::Status Commit(absl::string_view data);
+
+ private:
+  PreparedFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  void Abandon();
+
+  std::string path_;
+  int fd_ = -1;
+};
+
 // Reads the whole file. NOT_FOUND if it does not exist.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

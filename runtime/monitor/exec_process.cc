@@ -174,9 +174,10 @@ absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
   return plan;
 }
 
-absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid, int ns_flags,
-                                    const ContainerCgroup& cgroup,
-                                    const ExecPlan& plan) {
+absl::StatusOr<ExecChild> SpawnExec(
+    pid_t init_pid, int ns_flags, const ContainerCgroup& cgroup,
+    const ExecPlan& plan,
+    const std::function<absl::Status()>& while_child_starts) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, init_pid, 0));
   if (pidfd < 0) return absl::ErrnoToStatus(errno, "pidfd_open of the init");
   absl::Cleanup close_pidfd = [pidfd] { close(pidfd); };
@@ -259,6 +260,9 @@ absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid, int ns_flags,
   }
   close(go[1]);
   go[1] = -1;
+  if (while_child_starts) {
+    if (absl::Status s = while_child_starts(); !s.ok()) return kill_child(s);
+  }
   if (plan.tty) {
     absl::StatusOr<ByteAndFd> master = RecvByteAndFd(pty[0]);
     close(pty[0]);

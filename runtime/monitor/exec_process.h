@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,12 +52,16 @@ struct ExecChild {
 int DifferentNamespaces(pid_t init_pid);
 
 // Starts `plan` in the container whose init is `init_pid`, joining the
-// namespaces `ns_flags` (DifferentNamespaces). The error of a failed setup
-// or execve (FAILED_PRECONDITION, e.g. "exec nope: No such file or
-// directory") comes back here, and then no process is left.
-absl::StatusOr<ExecChild> SpawnExec(pid_t init_pid, int ns_flags,
-                                    const ContainerCgroup& cgroup,
-                                    const ExecPlan& plan);
+// namespaces `ns_flags` (DifferentNamespaces). `while_child_starts` (may be
+// empty) runs once the child may exec, before this waits for the execve:
+// the caller's own preparation (files) overlaps the child's; its error
+// kills the child. The error of a failed setup or execve
+// (FAILED_PRECONDITION, e.g. "exec nope: No such file or directory") comes
+// back here, and then no process is left.
+absl::StatusOr<ExecChild> SpawnExec(
+    pid_t init_pid, int ns_flags, const ContainerCgroup& cgroup,
+    const ExecPlan& plan,
+    const std::function<absl::Status()>& while_child_starts = {});
 
 }  // namespace warren::runtime
 

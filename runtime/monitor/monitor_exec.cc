@@ -43,13 +43,26 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   auto exec = std::make_unique<Exec>();
   exec->id = request.exec_id();
   exec->log_output = request.log_output();
-  exec->log =
-      std::make_unique<LogWriter>(ExecPath(exec->id, ".log"), /*max_bytes=*/0);
-  if (absl::Status s = exec->log->Open(); !s.ok()) return s;
+  const std::string log_path = ExecPath(exec->id, ".log");
+  exec->log = std::make_unique<LogWriter>(log_path, /*max_bytes=*/0);
+  // Its files are created while the child sets itself up: each new inode
+  // can cost a millisecond on a busy filesystem.
+  Exec* e = exec.get();
+  auto create_files = [this, e]() -> absl::Status {
+    if (absl::Status s = e->log->Open(); !s.ok()) return s;
+    absl::StatusOr<PreparedFile> exit_file =
+        PreparedFile::Create(ExecPath(e->id, ".exit.pb"));
+    if (!exit_file.ok()) return exit_file.status();
+    e->exit_file = std::make_unique<PreparedFile>(*std::move(exit_file));
+    return absl::OkStatus();
+  };
   if (exec_ns_flags_ < 0) exec_ns_flags_ = DifferentNamespaces(init_pid_);
   absl::StatusOr<ExecChild> child =
-      SpawnExec(init_pid_, exec_ns_flags_, *cgroup_, *plan);
-  if (!child.ok()) return child.status();
+      SpawnExec(init_pid_, exec_ns_flags_, *cgroup_, *plan, create_files);
+  if (!child.ok()) {
+    unlink(log_path.c_str());  // a failed exec leaves no files
+    return child.status();
+  }
   exec->child = *child;
   pid_t pid = exec->child.pid;
   execs_[exec->id] = std::move(exec);
@@ -256,8 +269,12 @@ void MonitorLoop::FinishExecs(bool force) {
       if (fd >= 0) close(fd);
     }
     exec->log->Flush(absl::Now());
-    (void)WriteProtoAtomic(ExecPath(exec->id, ".exit.pb"), exec->exit,
-                           Durability::kAtomic);
+    if (exec->exit_file != nullptr) {
+      (void)exec->exit_file->Commit(exec->exit.SerializeAsString());
+    } else {
+      (void)WriteProtoAtomic(ExecPath(exec->id, ".exit.pb"), exec->exit,
+                             Durability::kAtomic);
+    }
     it = execs_.erase(it);
   }
 }

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "proto/warren/v1/container.pb.h"
 #include "runtime/container_cgroup.h"
+#include "runtime/file_util.h"
 #include "runtime/log_writer.h"
 #include "runtime/monitor/exec_process.h"
 #include "runtime/monitor/monitor.pb.h"
@@ -64,6 +65,8 @@ class MonitorLoop {
     std::string id;
     ExecChild child;
     std::unique_ptr<LogWriter> log;
+    // The exit record, created while the exec starts (PreparedFile).
+    std::unique_ptr<PreparedFile> exit_file;
     bool log_output = false;  // also into the container log
     bool exited = false;
     absl::Time drain_deadline = absl::InfiniteFuture();  // set when reaped

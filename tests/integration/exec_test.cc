@@ -5,6 +5,7 @@
 // warrend crash, events, and clear errors for bad requests.
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 #include <thread>
@@ -409,9 +410,16 @@ TEST_F(ExecTest, BadRequestsGetClearErrors) {
 
   v1::ExecRequest missing = Req({"/no/such/program"});
   missing.set_sync(true);
+  missing.set_exec_id("missing");
   s = ExecCall(missing, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("No such file"));
+  // ... and leaves no record, log or prepared exit record behind.
+  std::string execs = warrend_->state_dir() + "/containers/default/box/execs";
+  for (const char* suffix : {".pb", ".log", ".exit.pb", ".exit.pb.tmp"}) {
+    std::string path = execs + "/missing" + suffix;
+    EXPECT_NE(access(path.c_str(), F_OK), 0) << path;
+  }
 
   v1::WaitRequest wait;
   wait.set_id("box");

@@ -1,6 +1,7 @@
 // Atomic writes in both durabilities: the new content replaces the old,
-// no temporary file is left, and a missing directory is NOT_FOUND. MakeDirs
-// creates what is missing and names what is in the way.
+// no temporary file is left, and a missing directory is NOT_FOUND; the same
+// for a PreparedFile, created early and committed later. MakeDirs creates
+// what is missing and names what is in the way.
 #include "runtime/file_util.h"
 
 #include <sys/stat.h>
@@ -39,6 +40,35 @@ TEST_P(WriteFileAtomicTest, MissingDirectoryIsNotFound) {
 INSTANTIATE_TEST_SUITE_P(Durabilities, WriteFileAtomicTest,
                          ::testing::Values(Durability::kDurable,
                                            Durability::kAtomic));
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+TEST(PreparedFileTest, CreatedNowWrittenAndRenamedAtCommit) {
+  std::string path = TempDir() + "/exit.pb";
+  absl::StatusOr<PreparedFile> file = PreparedFile::Create(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_TRUE(Exists(path + ".tmp"));
+  EXPECT_FALSE(Exists(path));
+  PreparedFile moved = *std::move(file);
+  ASSERT_TRUE(moved.Commit("done").ok());
+  EXPECT_FALSE(Exists(path + ".tmp"));
+  EXPECT_EQ(*ReadFile(path), "done");
+  EXPECT_EQ(moved.Commit("again").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*ReadFile(path), "done");
+}
+
+TEST(PreparedFileTest, UncommittedLeavesNothing) {
+  std::string path = TempDir() + "/exit.pb";
+  {
+    absl::StatusOr<PreparedFile> file = PreparedFile::Create(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+  }
+  EXPECT_FALSE(Exists(path + ".tmp"));
+  EXPECT_FALSE(Exists(path));
+  EXPECT_EQ(PreparedFile::Create("/tmp/no/such/dir/f").status().code(),
+            absl::StatusCode::kNotFound);
+}
 
 bool IsDir(const std::string& path, mode_t* mode = nullptr) {
   struct stat st;
