@@ -138,7 +138,7 @@ absl::StatusOr<SavedNamespaces> EnterForChildren(int pidfd, int ns_flags) {
 }  // namespace
 
 absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
-                                       const v1::SecuritySpec& security) {
+                                       const SecurityPlan& security) {
   ExecPlan plan;
   plan.argv.assign(process.args().begin(), process.args().end());
   bool has_path = false;
@@ -166,9 +166,7 @@ absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
   if (!has_nofile) {
     plan.identity.rlimits.push_back({RLIMIT_NOFILE, rlimit{1024, 1024}});
   }
-  absl::StatusOr<SecurityPlan> sec = BuildSecurityPlan(security, process.uid());
-  if (!sec.ok()) return sec.status();
-  plan.security = *std::move(sec);
+  plan.security = security;
   plan.tty = process.tty();
   plan.open_stdin = process.open_stdin();
   return plan;

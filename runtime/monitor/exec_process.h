@@ -32,9 +32,10 @@ struct ExecPlan {
   bool open_stdin = false;
 };
 
-// From a complete exec process (runtime/exec_spec.h) and its hardening.
+// From a complete exec process (runtime/exec_spec.h) and its hardening
+// (BuildSecurityPlan for the process's uid, its seccomp program compiled).
 absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
-                                       const v1::SecuritySpec& security);
+                                       const SecurityPlan& security);
 
 // The monitor's ends of a started exec. With a tty, stdout_fd is the pty
 // master (also for stdin and resize) and stderr_fd is -1.

@@ -23,6 +23,27 @@ std::string MonitorLoop::ExecPath(const std::string& id,
   return absl::StrCat(bundle, "/execs/", id, suffix);
 }
 
+absl::StatusOr<const SecurityPlan*> MonitorLoop::ExecSecurity(
+    const v1::SecuritySpec& security, uid_t uid) {
+  std::string key = absl::StrCat(uid, ":", security.SerializeAsString());
+  if (exec_security_ != nullptr && key == exec_security_key_) {
+    return exec_security_.get();
+  }
+  absl::StatusOr<SecurityPlan> plan = BuildSecurityPlan(security, uid);
+  if (!plan.ok()) return plan.status();
+  if (plan->seccomp.enabled) {
+    absl::StatusOr<std::string> program = seccomp_->Get(plan->seccomp);
+    if (!program.ok()) return program.status();
+    plan->seccomp_program = *std::move(program);
+    // The child only loads the program: copying hundreds of rules into
+    // every exec's plan would cost more than the rest of the plan.
+    plan->seccomp.rules.clear();
+  }
+  exec_security_ = std::make_unique<SecurityPlan>(*std::move(plan));
+  exec_security_key_ = std::move(key);
+  return exec_security_.get();
+}
+
 absl::StatusOr<pid_t> MonitorLoop::HandleExec(
     const MonitorRequest::Exec& request) {
   if (!started_ || init_exited_) {
@@ -32,14 +53,11 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
     return absl::AlreadyExistsError(
         absl::StrCat("exec \"", request.exec_id(), "\" already exists"));
   }
-  absl::StatusOr<ExecPlan> plan =
-      BuildExecPlan(request.process(), request.security());
+  absl::StatusOr<const SecurityPlan*> security =
+      ExecSecurity(request.security(), request.process().uid());
+  if (!security.ok()) return security.status();
+  absl::StatusOr<ExecPlan> plan = BuildExecPlan(request.process(), **security);
   if (!plan.ok()) return plan.status();
-  if (plan->security.seccomp.enabled) {
-    absl::StatusOr<std::string> program = seccomp_->Get(plan->security.seccomp);
-    if (!program.ok()) return program.status();
-    plan->security.seccomp_program = *std::move(program);
-  }
   auto exec = std::make_unique<Exec>();
   exec->id = request.exec_id();
   exec->log_output = request.log_output();

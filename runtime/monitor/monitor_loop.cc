@@ -91,7 +91,13 @@ absl::Status MonitorLoop::Run() {
     if (pfds[0].revents) OnSignal();
     if (pfds[1].revents & POLLIN) {
       int c = accept4(fds_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c >= 0) conns_.push_back(c);
+      if (c >= 0) {
+        conns_.push_back(c);
+        // warrend sends its request right after connecting: when it is
+        // there already, it is answered now, not after another poll.
+        pollfd ready = {c, POLLIN, 0};
+        if (poll(&ready, 1, 0) == 1) OnRequest(c);
+      }
     }
     if (!output_held_ && (pfds[2].revents & ~POLLOUT)) {
       OnOutput(&fds_.stdout_fd, "stdout");

@@ -76,6 +76,11 @@ class MonitorLoop {
   };
   static constexpr size_t kMaxStdinPending = 1 << 20;
   absl::StatusOr<pid_t> HandleExec(const MonitorRequest::Exec& request);
+  // The hardening of an exec as `uid`, seccomp program compiled. The execs
+  // of a container usually share it: the last one is kept (building the
+  // default profile's plan and key costs ~80 us).
+  absl::StatusOr<const SecurityPlan*> ExecSecurity(
+      const v1::SecuritySpec& security, uid_t uid);
   absl::Status HandleStdin(const MonitorRequest::Stdin& request);
   absl::Status HandleResize(const MonitorRequest::Resize& request);
   absl::Status HandleKillExec(const MonitorRequest::KillExec& request);
@@ -99,6 +104,9 @@ class MonitorLoop {
   pid_t init_pid_;
   // The namespaces execs join (DifferentNamespaces), -1 until the first.
   int exec_ns_flags_ = -1;
+  // ExecSecurity's last plan and what it was built from.
+  std::unique_ptr<SecurityPlan> exec_security_;
+  std::string exec_security_key_;
   const ContainerCgroup* cgroup_;
   SeccompBpfCache* seccomp_;
   MonitorFds fds_;

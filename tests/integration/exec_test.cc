@@ -174,6 +174,17 @@ TEST_F(ExecTest, JoinsTheContainersNamespacesCgroupAndHardening) {
   EXPECT_THAT(r.stdout(), HasSubstr("NoNewPrivs:\t1"));
   EXPECT_THAT(r.stdout(), HasSubstr("Seccomp:\t2"));
 
+  // The monitor keeps the last exec's hardening: an exec with other
+  // security gets its own, and the next default one the container's again.
+  v1::ExecRequest dropped = Req({"grep", "CapEff", "/proc/self/status"});
+  dropped.set_sync(true);
+  dropped.mutable_security()->add_cap_drop("CAP_CHOWN");
+  v1::ExecResponse without_chown;
+  ASSERT_TRUE(ExecCall(dropped, &without_chown).ok());
+  EXPECT_THAT(without_chown.stdout(), HasSubstr("CapEff:\t00000000a80425fa"));
+  EXPECT_THAT(SyncOrDie({"grep", "CapEff", "/proc/self/status"}).stdout(),
+              HasSubstr("CapEff:\t00000000a80425fb"));
+
   // The exec's own program (no shell before it) starts in the cgroups: the
   // monitor moves it while it sets itself up, and it execs only after. In
   // the container's cgroup namespace they are the root, "/"; from outside
