@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "runtime/log_reader.h"
 #include "server/container_service.h"
@@ -118,11 +119,11 @@ grpc::Status ContainerService::Stream(
 
   StreamError error;
   std::atomic<bool> done{false};
-  std::atomic<bool> reader_done{false};
+  absl::Notification reader_done;
   std::thread reader([&] {
     struct Mark {
-      std::atomic<bool>* flag;
-      ~Mark() { *flag = true; }
+      absl::Notification* done;
+      ~Mark() { done->Notify(); }
     } mark{&reader_done};
     v1::StreamRequest msg;
     while (!done && stream->Read(&msg)) {
@@ -222,12 +223,12 @@ grpc::Status ContainerService::Stream(
     result = followed;
   }
   done = true;
-  // The reader ends when the client half-closes after the exit message; a
-  // client that never does is cut off after a moment.
-  for (int i = 0; i < 200 && !reader_done; ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
+  // The reader ends when the client half-closes after the exit message
+  // (woken at once: a polling sleep here delayed every attach's end by up
+  // to its period); a client that never does is cut off after a moment.
+  if (!reader_done.WaitForNotificationWithTimeout(absl::Seconds(2))) {
+    context->TryCancel();
   }
-  if (!reader_done) context->TryCancel();
   reader.join();
   return ToGrpcStatus(result);
 }
