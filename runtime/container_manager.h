@@ -208,6 +208,9 @@ class ContainerManager {
   void WatchExecs();
   void ReportExecExit(const StoreLayout& layout, const std::string& id,
                       const std::string& exec_id);
+  // An exec started whose record could not be written: kills it and removes
+  // what it left (exit record, log).
+  void AbandonExec(const StoreLayout& layout, const std::string& exec_id);
   // Pause and Resume: freeze or thaw, then record the new state.
   absl::StatusOr<v1::Container> SetPaused(const std::string& id, bool paused);
 
@@ -221,6 +224,9 @@ class ContainerManager {
   absl::CondVar changed_;
   absl::flat_hash_map<std::string, std::unique_ptr<Entry>> containers_
       ABSL_GUARDED_BY(mu_);
+  // "<container>/<exec id>" of execs being started (their record is written
+  // meanwhile): the id is taken.
+  std::set<std::string> starting_execs_ ABSL_GUARDED_BY(mu_);
   // Execs whose exit is not journaled yet: container id -> exec ids.
   std::map<std::string, std::set<std::string>> running_execs_
       ABSL_GUARDED_BY(mu_);

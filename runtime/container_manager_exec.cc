@@ -7,6 +7,7 @@
 
 #include <csignal>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "runtime/container_id.h"
@@ -82,21 +83,32 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
   result.exec_id = options.exec_id.empty() ? NewExecId() : options.exec_id;
   if (absl::Status s = MakeDirs(layout.ExecDir()); !s.ok()) return s;
   std::string spec_path = layout.ExecSpecPath(result.exec_id);
+  const std::string reserved = absl::StrCat(id, "/", result.exec_id);
   {
     absl::MutexLock lock(&mu_);  // the id is reserved under the lock
-    if (Exists(spec_path)) {
+    if (Exists(spec_path) || starting_execs_.count(reserved) > 0) {
       return absl::AlreadyExistsError(absl::StrCat(
           "exec_id: \"", result.exec_id, "\" already exists in \"", id, "\""));
     }
-    // An exec ends with its container, and with the host: no fsync.
-    if (absl::Status s =
-            WriteProtoAtomic(spec_path, spec->process, Durability::kAtomic);
-        !s.ok()) {
-      return s;
-    }
+    starting_execs_.insert(reserved);
   }
+  absl::Cleanup unreserve = [&] {
+    absl::MutexLock lock(&mu_);
+    starting_execs_.erase(reserved);
+  };
+  // The record is written while the monitor starts the process (a new file
+  // can cost a millisecond on a busy filesystem); it is there before this
+  // returns. An exec ends with its container, and with the host: no fsync.
+  absl::Status recorded;
   absl::StatusOr<pid_t> pid =
-      monitors_->Exec(layout, result.exec_id, *spec, options.log_output);
+      monitors_->Exec(layout, result.exec_id, *spec, options.log_output, [&] {
+        recorded =
+            WriteProtoAtomic(spec_path, spec->process, Durability::kAtomic);
+      });
+  if (pid.ok() && !recorded.ok()) {
+    AbandonExec(layout, result.exec_id);
+    return recorded;
+  }
   if (!pid.ok()) {
     absl::MutexLock lock(&mu_);
     (void)RemoveTree(spec_path);
@@ -151,6 +163,21 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
   if (!read.ok()) return read;
   ReportExecExit(layout, id, result.exec_id);
   return result;
+}
+
+void ContainerManager::AbandonExec(const StoreLayout& layout,
+                                   const std::string& exec_id) {
+  (void)monitors_->KillExec(layout, exec_id, SIGKILL);
+  // The monitor writes the exit once the process is reaped: wait for it, so
+  // nothing of the exec is left (bounded: a gone monitor writes nothing).
+  std::string exit_path = layout.ExecExitPath(exec_id);
+  for (int i = 0; i < 200 && !Exists(exit_path); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  for (const std::string& path :
+       {exit_path, layout.ExecLogPath(exec_id), layout.ExecSpecPath(exec_id)}) {
+    unlink(path.c_str());
+  }
 }
 
 absl::StatusOr<v1::ExitStatus> ContainerManager::WaitExec(

@@ -32,9 +32,12 @@ class MonitorControl {
   virtual absl::Status Kill(const StoreLayout& layout, int signal,
                             bool all) = 0;
   // Starts an exec process (runtime/exec_spec.h) and returns its host pid.
-  virtual absl::StatusOr<pid_t> Exec(const StoreLayout& layout,
-                                     const std::string& exec_id,
-                                     const ExecSpec& spec, bool log_output) = 0;
+  // `while_starting` (may be empty) runs once the monitor has the request,
+  // before its answer is awaited: the caller's own work overlaps the start.
+  virtual absl::StatusOr<pid_t> Exec(
+      const StoreLayout& layout, const std::string& exec_id,
+      const ExecSpec& spec, bool log_output,
+      const std::function<void()>& while_starting) = 0;
   // Feeds an exec's stdin (then closes it with `close`). RESOURCE_EXHAUSTED
   // while the monitor's buffer for it is full: retry later.
   virtual absl::Status Stdin(const StoreLayout& layout,

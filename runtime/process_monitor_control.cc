@@ -29,8 +29,9 @@ absl::StatusOr<int> Connect(const StoreLayout& layout) {
   return *fd;
 }
 
-absl::StatusOr<MonitorReply> CallForReply(const StoreLayout& layout,
-                                          const MonitorRequest& request) {
+absl::StatusOr<MonitorReply> CallForReply(
+    const StoreLayout& layout, const MonitorRequest& request,
+    const std::function<void()>& after_send = {}) {
   absl::StatusOr<int> fd = Connect(layout);
   if (!fd.ok()) return fd.status();
   absl::Cleanup closer = [&] { close(*fd); };
@@ -40,6 +41,7 @@ absl::StatusOr<MonitorReply> CallForReply(const StoreLayout& layout,
   setsockopt(*fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(*fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   if (absl::Status s = SendPacket(*fd, request); !s.ok()) return s;
+  if (after_send) after_send();
   MonitorReply reply;
   if (absl::Status s = ReceivePacket(*fd, &reply); !s.ok()) return s;
   return reply;
@@ -122,17 +124,17 @@ absl::StatusOr<int> ProcessMonitorControl::Watch(const StoreLayout& layout) {
   return Connect(layout);
 }
 
-absl::StatusOr<pid_t> ProcessMonitorControl::Exec(const StoreLayout& layout,
-                                                  const std::string& exec_id,
-                                                  const ExecSpec& spec,
-                                                  bool log_output) {
+absl::StatusOr<pid_t> ProcessMonitorControl::Exec(
+    const StoreLayout& layout, const std::string& exec_id, const ExecSpec& spec,
+    bool log_output, const std::function<void()>& while_starting) {
   MonitorRequest request;
   MonitorRequest::Exec* exec = request.mutable_exec();
   exec->set_exec_id(exec_id);
   *exec->mutable_process() = spec.process;
   *exec->mutable_security() = spec.security;
   exec->set_log_output(log_output);
-  absl::StatusOr<MonitorReply> reply = CallForReply(layout, request);
+  absl::StatusOr<MonitorReply> reply =
+      CallForReply(layout, request, while_starting);
   if (!reply.ok()) return reply.status();
   if (absl::Status s = StatusFromReply(reply->code(), reply->message());
       !s.ok()) {

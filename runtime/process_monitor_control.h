@@ -33,9 +33,10 @@ class ProcessMonitorControl : public MonitorControl {
   absl::Status Start(const StoreLayout& layout) override;
   absl::Status Kill(const StoreLayout& layout, int signal, bool all) override;
   absl::StatusOr<int> Watch(const StoreLayout& layout) override;
-  absl::StatusOr<pid_t> Exec(const StoreLayout& layout,
-                             const std::string& exec_id, const ExecSpec& spec,
-                             bool log_output) override;
+  absl::StatusOr<pid_t> Exec(
+      const StoreLayout& layout, const std::string& exec_id,
+      const ExecSpec& spec, bool log_output,
+      const std::function<void()>& while_starting) override;
   absl::Status Stdin(const StoreLayout& layout, const std::string& exec_id,
                      const std::string& data, bool close) override;
   absl::Status Resize(const StoreLayout& layout, const std::string& exec_id,

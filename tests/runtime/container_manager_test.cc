@@ -13,8 +13,7 @@
 #include "runtime/event_journal.h"
 #include "runtime/event_types.h"
 #include "runtime/file_util.h"
-#include "tests/runtime/fake_monitor_control.h"
-#include "tests/runtime/fake_network_control.h"
+#include "tests/runtime/container_manager_fixture.h"
 
 namespace warren::runtime {
 namespace {
@@ -23,49 +22,10 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using warren::testing::FakeCgroupControl;
 using warren::testing::FakeMonitorControl;
-using warren::testing::FakeNetworkControl;
 
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
-
-class ContainerManagerTest : public ::testing::Test {
+class ContainerManagerTest : public ContainerManagerFixture {
  protected:
-  void SetUp() override {
-    std::string base =
-        std::string(getenv("TEST_TMPDIR")) + "/" +
-        ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    options_.state_dir = base + "/state";
-    options_.run_dir = base + "/run";
-    options_.kill_grace = absl::Seconds(2);
-    rootfs_ = base + "/image";
-    ASSERT_TRUE(MakeDirs(rootfs_).ok());
-    NewManager();
-  }
-
-  void NewManager() {
-    manager_.reset();
-    manager_ = std::make_unique<ContainerManager>(
-        options_, std::make_unique<FakeMonitorControl>(&fake_),
-        std::make_unique<FakeCgroupControl>(&cgroups_),
-        std::make_unique<FakeNetworkControl>(&network_));
-    ASSERT_TRUE(manager_->Init().ok());
-  }
-
-  v1::ContainerSpec Spec() {
-    v1::ContainerSpec spec;
-    spec.set_rootfs(rootfs_);
-    spec.mutable_process()->add_args("true");
-    return spec;
-  }
-
-  StoreLayout Layout(const std::string& id) {
-    return StoreLayout::For(options_.state_dir, options_.run_dir, id);
-  }
-
   // The journaled events of container `id`, read through Events (which
   // then follows for a moment and is cancelled).
   std::vector<v1::Event> Journaled(const std::string& id) {
@@ -89,13 +49,6 @@ class ContainerManagerTest : public ::testing::Test {
     for (const v1::Event& e : events) types.push_back(e.type());
     return types;
   }
-
-  RuntimeOptions options_;
-  std::string rootfs_;
-  FakeMonitorControl::State fake_;
-  FakeNetworkControl::State network_;
-  FakeCgroupControl::State cgroups_;
-  std::unique_ptr<ContainerManager> manager_;
 };
 
 TEST_F(ContainerManagerTest, LifecycleThroughExit) {

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -90,10 +91,11 @@ class FakeMonitorControl : public runtime::MonitorControl {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<pid_t> Exec(const runtime::StoreLayout& layout,
-                             const std::string& exec_id,
-                             const runtime::ExecSpec& spec,
-                             bool log_output) override {
+  absl::StatusOr<pid_t> Exec(
+      const runtime::StoreLayout& layout, const std::string& exec_id,
+      const runtime::ExecSpec& spec, bool log_output,
+      const std::function<void()>& while_starting) override {
+    if (while_starting) while_starting();
     absl::MutexLock lock(&state_->mu);
     std::string call = "exec " + exec_id;
     for (const std::string& a : spec.process.args()) call += " " + a;
