@@ -49,12 +49,27 @@ int DifferentNamespaces(pid_t init_pid) {
   for (const auto& ns : kNamespaces) {
     ino_t theirs = Inode(absl::StrCat("/proc/", init_pid, "/ns/", ns.name));
     ino_t ours = Inode(absl::StrCat("/proc/self/ns/", ns.name));
-    if (theirs != 0 && theirs != ours) flags |= ns.flag;
+    // A kind this kernel lacks is missing for both; one missing for the
+    // init alone means the init is exiting: joining nothing would run the
+    // exec in the monitor's (the host's) namespaces.
+    if (theirs == 0 && ours != 0) return -1;
+    if (theirs != ours) flags |= ns.flag;
   }
   return flags;
 }
 
 namespace {
+
+// What the child wrote to its error pipe, up to its exec or exit.
+std::string ReadToEnd(int fd) {
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
 
 [[noreturn]] void ChildFail(int err_fd, const std::string& what) {
   ssize_t ignored = write(err_fd, what.data(), what.size());
@@ -102,7 +117,12 @@ namespace {
   // All of the above ran while the monitor moved this process into the
   // container's cgroups: nothing of the container's runs before that.
   char go = 0;
-  if (read(go_fd, &go, 1) != 1) _exit(127);  // the monitor gave up
+  ssize_t released = read(go_fd, &go, 1);
+  if (released < 0) {  // e.g. a seccomp profile that refuses read(2)
+    ChildFail(err_fd, absl::StrCat("wait to be released into the cgroups: ",
+                                   strerror(errno)));
+  }
+  if (released != 1) _exit(127);  // the monitor gave up
   close(go_fd);
   clearenv();
   for (const std::string& kv : plan.env) putenv(const_cast<char*>(kv.c_str()));
@@ -247,6 +267,13 @@ absl::StatusOr<ExecChild> SpawnExec(
   auto kill_child = [&](absl::Status s) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
+    // The child sets itself up before it waits to be released: a setup
+    // error it reported (a missing cwd, a bad user) is what went wrong, not
+    // the broken pipe it left the release with.
+    if (fail[0] >= 0) {
+      std::string reported = ReadToEnd(fail[0]);
+      if (!reported.empty()) s = absl::FailedPreconditionError(reported);
+    }
     for (int fd : {go[1], fail[0], pty[0], in[1], out[0], err[0]}) {
       if (fd >= 0) close(fd);
     }
@@ -271,13 +298,7 @@ absl::StatusOr<ExecChild> SpawnExec(
       child.stdin_fd = plan.open_stdin ? master->fd : -1;
     }
   }
-  std::string error;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(fail[0], buf, sizeof(buf))) > 0 ||
-         (n < 0 && errno == EINTR)) {
-    if (n > 0) error.append(buf, static_cast<size_t>(n));
-  }
+  std::string error = ReadToEnd(fail[0]);
   close(fail[0]);
   fail[0] = -1;
   if (!error.empty() || (plan.tty && child.pty_fd < 0)) {

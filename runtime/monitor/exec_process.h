@@ -50,6 +50,7 @@ struct ExecChild {
 // The CLONE_NEW* flags of the namespaces the init `init_pid` has that the
 // calling process does not share: the ones an exec joins. They stay the
 // same for the init's life, so a monitor asks once (16 stats of /proc).
+// -1 if the init's namespaces cannot be read (it is exiting).
 int DifferentNamespaces(pid_t init_pid);
 
 // Starts `plan` in the container whose init is `init_pid`, joining the

@@ -75,6 +75,10 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
     return absl::OkStatus();
   };
   if (exec_ns_flags_ < 0) exec_ns_flags_ = DifferentNamespaces(init_pid_);
+  if (exec_ns_flags_ < 0) {
+    return absl::FailedPreconditionError(
+        "the container is not running (its init is exiting)");
+  }
   absl::StatusOr<ExecChild> child =
       SpawnExec(init_pid_, exec_ns_flags_, *cgroup_, *plan, create_files);
   if (!child.ok()) {

@@ -431,6 +431,14 @@ TEST_F(ExecTest, BadRequestsGetClearErrors) {
     std::string path = execs + "/missing" + suffix;
     EXPECT_NE(access(path.c_str(), F_OK), 0) << path;
   }
+  // A setup step failing in the child (here its working directory) is the
+  // error, whatever it left the monitor's release with.
+  v1::ExecRequest nowhere = Req({"true"});
+  nowhere.set_sync(true);
+  nowhere.mutable_process()->set_cwd("/no/such/dir");
+  s = ExecCall(nowhere, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("chdir /no/such/dir"));
 
   v1::WaitRequest wait;
   wait.set_id("box");
