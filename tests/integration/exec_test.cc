@@ -2,7 +2,7 @@
 // separate stdout/stderr and exit codes, stdin through Stream, a terminal
 // that follows resizes, 100 MiB streamed byte-exact, sync timeouts and
 // output caps, the container's namespaces and hardening, survival across a
-// warrend crash, events, and clear errors for bad requests.
+// warrend crash and events (bad requests: exec_errors_test).
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/warrend_fixture.h"
+#include "tests/integration/exec_fixture.h"
 
 namespace warren::testing {
 namespace {
@@ -34,89 +34,6 @@ uint32_t Crc32(const std::string& data) {
   }
   return ~crc;
 }
-
-class ExecTest : public WarrendTest {
- protected:
-  void SetUp() override {
-    WarrendTest::SetUp();
-    v1::ContainerSpec spec = Spec({"sleep", "1000"});
-    spec.mutable_stop_timeout()->set_seconds(1);
-    spec.set_hostname("box");
-    init_ = CreateOrDie("box", spec);
-    StartOrDie("box");
-  }
-
-  v1::ExecRequest Req(std::vector<std::string> args) {
-    v1::ExecRequest req;
-    req.set_container_id("box");
-    for (auto& a : args) req.mutable_process()->add_args(a);
-    return req;
-  }
-
-  grpc::Status ExecCall(const v1::ExecRequest& req, v1::ExecResponse* resp,
-                        int seconds = 30) {
-    return stub_->Exec(Ctx(seconds).get(), req, resp);
-  }
-
-  v1::ExecResponse SyncOrDie(std::vector<std::string> args) {
-    v1::ExecRequest req = Req(std::move(args));
-    req.set_sync(true);
-    v1::ExecResponse resp;
-    grpc::Status s = ExecCall(req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
-  }
-
-  // Attaches to `exec_id` from the start; sends `input` (then closes
-  // stdin) and an optional resize; returns {stdout, stderr, exit code}.
-  std::tuple<std::string, std::string, int> Attach(
-      const std::string& exec_id, const std::string& input, bool close,
-      const v1::TerminalSize* size = nullptr,
-      const std::string& container = "box") {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(120));
-    auto stream = stub_->Stream(&ctx);
-    v1::StreamRequest first;
-    first.mutable_target()->set_container_id(container);
-    first.mutable_target()->set_exec_id(exec_id);
-    first.mutable_target()->set_from_start(true);
-    EXPECT_TRUE(stream->Write(first));
-    if (size != nullptr) {
-      v1::StreamRequest r;
-      *r.mutable_resize() = *size;
-      EXPECT_TRUE(stream->Write(r));
-    }
-    if (!input.empty()) {
-      v1::StreamRequest in;
-      in.set_stdin(input);
-      EXPECT_TRUE(stream->Write(in));
-    }
-    if (close) {
-      v1::StreamRequest in;
-      in.set_close_stdin(true);
-      EXPECT_TRUE(stream->Write(in));
-    }
-    std::string out, err;
-    int code = -1;
-    v1::StreamResponse msg;
-    while (stream->Read(&msg)) {
-      if (msg.has_exit()) {
-        code = msg.exit().exit_code();
-        stream->WritesDone();
-      } else if (msg.msg_case() == v1::StreamResponse::kStderr) {
-        err += msg.stderr();
-      } else {
-        out += msg.stdout();
-      }
-    }
-    grpc::Status s = stream->Finish();
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return {out, err, code};
-  }
-
-  v1::Container init_;
-};
 
 TEST_F(ExecTest, SyncSeparatesStreamsAndReturnsTheExitCode) {
   v1::ExecResponse r =
@@ -399,100 +316,6 @@ TEST_F(ExecTest, SurvivesAWarrendCrash) {
   }
   EXPECT_EQ(started, 1);
   EXPECT_EQ(exited, 1);
-}
-
-TEST_F(ExecTest, BadRequestsGetClearErrors) {
-  v1::ExecResponse resp;
-  grpc::Status s = ExecCall(Req({}), &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(s.error_message(), HasSubstr("process.args"));
-
-  v1::ExecRequest unknown = Req({"true"});
-  unknown.set_container_id("ghost");
-  s = ExecCall(unknown, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
-
-  v1::ExecResponse plain;
-  ASSERT_TRUE(ExecCall(Req({"sleep", "5"}), &plain).ok());
-  v1::ExecRequest dup = Req({"true"});
-  dup.set_exec_id(plain.exec_id());
-  s = ExecCall(dup, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-
-  v1::ExecRequest missing = Req({"/no/such/program"});
-  missing.set_sync(true);
-  missing.set_exec_id("missing");
-  s = ExecCall(missing, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(s.error_message(), HasSubstr("No such file"));
-  // ... and leaves no record, log or prepared exit record behind.
-  std::string execs = warrend_->state_dir() + "/containers/default/box/execs";
-  for (const char* suffix : {".pb", ".log", ".exit.pb", ".exit.pb.tmp"}) {
-    std::string path = execs + "/missing" + suffix;
-    EXPECT_NE(access(path.c_str(), F_OK), 0) << path;
-  }
-  // A setup step failing in the child (here its working directory) is the
-  // error, whatever it left the monitor's release with.
-  v1::ExecRequest nowhere = Req({"true"});
-  nowhere.set_sync(true);
-  nowhere.mutable_process()->set_cwd("/no/such/dir");
-  s = ExecCall(nowhere, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(s.error_message(), HasSubstr("chdir /no/such/dir"));
-
-  v1::WaitRequest wait;
-  wait.set_id("box");
-  wait.set_exec_id("nope");
-  v1::WaitResponse waited;
-  EXPECT_EQ(stub_->Wait(Ctx().get(), wait, &waited).error_code(),
-            grpc::StatusCode::NOT_FOUND);
-
-  // Stream: no target first; stdin and resize to a process without them.
-  {
-    grpc::ClientContext ctx;
-    auto stream = stub_->Stream(&ctx);
-    v1::StreamRequest bad;
-    bad.set_stdin("x");
-    stream->Write(bad);
-    stream->WritesDone();
-    v1::StreamResponse ignored;
-    while (stream->Read(&ignored)) {
-    }
-    grpc::Status st = stream->Finish();
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(st.error_message(), HasSubstr("target"));
-  }
-  for (bool resize : {false, true}) {
-    grpc::ClientContext ctx;
-    auto stream = stub_->Stream(&ctx);
-    v1::StreamRequest first;
-    first.mutable_target()->set_container_id("box");
-    first.mutable_target()->set_exec_id(plain.exec_id());
-    stream->Write(first);
-    v1::StreamRequest r;
-    if (resize) {
-      r.mutable_resize()->set_rows(10);
-    } else {
-      r.set_stdin("x");
-    }
-    stream->Write(r);
-    v1::StreamResponse ignored;
-    while (stream->Read(&ignored)) {
-    }
-    grpc::Status st = stream->Finish();
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
-        << st.error_message();
-  }
-  // The container is unaffected, and a stopped one refuses execs.
-  EXPECT_EQ(SyncOrDie({"true"}).exit_code(), 0);
-  v1::KillRequest kill;
-  kill.set_id("box");
-  kill.set_signal("KILL");
-  v1::KillResponse killed;
-  ASSERT_TRUE(stub_->Kill(Ctx().get(), kill, &killed).ok());
-  ASSERT_TRUE(WaitFor("box", &waited).ok());
-  s = ExecCall(Req({"true"}), &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 }  // namespace
