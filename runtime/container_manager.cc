@@ -170,7 +170,11 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   if (absl::Status s = WriteEtc(id, spec, layout, net); !s.ok()) {
     return fail(s);
   }
-  if (absl::Status s = WriteProtoAtomic(layout.SpecPath(), spec); !s.ok()) {
+  // Only the monitor reads this copy, at once; the record below keeps the
+  // spec durably.
+  if (absl::Status s =
+          WriteProtoAtomic(layout.SpecPath(), spec, Durability::kAtomic);
+      !s.ok()) {
     return fail(s);
   }
   absl::StatusOr<MonitorLaunch> launch = monitors_->Launch(id, layout);
@@ -247,9 +251,12 @@ absl::StatusOr<v1::Container> ContainerManager::Start(const std::string& id) {
   if (started.ok()) {
     SetTimestamp(absl::Now(), e->record.mutable_started_at());
     if (e->record.state() == v1::CREATED) e->record.set_state(v1::RUNNING);
-    (void)Persist(*e);
+    // The start mark, not the record: a warrend restart reads it back, and
+    // after a host crash the container is lost either way (StartedPath).
+    (void)WriteProtoAtomic(layout.StartedPath(), e->record.started_at(),
+                           Durability::kAtomic);
     changed_.SignalAll();
-    Emit({ContainerEvent(id, kEventStarted)});
+    Emit({ContainerEvent(id, kEventStarted)}, JournalSync::kWriteOnly);
   }
   // A short-lived process may already have exited.
   if (e->exit_pending) {

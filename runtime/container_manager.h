@@ -186,8 +186,9 @@ class ContainerManager {
   absl::Status WriteEtc(const std::string& id, const v1::ContainerSpec& spec,
                         const StoreLayout& layout, const v1::NetworkInfo& net);
   // Journals `events`. A journal that cannot be written (disk full) must not
-  // undo an operation that already happened: the event is dropped. Exec
-  // events are JournalSync::kWriteOnly, like the exec records themselves.
+  // undo an operation that already happened: the event is dropped. Process
+  // events (started, exited, exec) are JournalSync::kWriteOnly, like the
+  // process files in the run directory (StoreLayout).
   void Emit(std::vector<v1::Event> events,
             JournalSync sync = JournalSync::kFsync);
   // The layout of container `id` if exec_id is "", else FindExec's.

@@ -81,7 +81,9 @@ absl::StatusOr<ExecResult> ContainerManager::Exec(
   if (!spec.ok()) return spec.status();
   ExecResult result;
   result.exec_id = options.exec_id.empty() ? NewExecId() : options.exec_id;
-  if (absl::Status s = MakeDirs(layout.ExecDir()); !s.ok()) return s;
+  for (const std::string& dir : {layout.ExecDir(), layout.ExecLogDir()}) {
+    if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
+  }
   std::string spec_path = layout.ExecSpecPath(result.exec_id);
   const std::string reserved = absl::StrCat(id, "/", result.exec_id);
   {

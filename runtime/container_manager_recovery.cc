@@ -97,6 +97,13 @@ void ContainerManager::Recover(const std::string& id) {
   if (entry->record.tenant().empty()) {
     entry->record.set_tenant(SplitContainerKey(id).tenant);
   }
+  // Started since the record was written (StoreLayout::StartedPath).
+  google::protobuf::Timestamp started_at;
+  if (entry->record.state() == v1::CREATED &&
+      ReadProto(entry->layout.StartedPath(), &started_at).ok()) {
+    entry->record.set_state(v1::RUNNING);
+    *entry->record.mutable_started_at() = started_at;
+  }
   Entry* e = entry.get();
   containers_[id] = std::move(entry);
   if (e->record.state() != v1::STOPPED) WatchOrMarkStopped(id, e);
@@ -127,8 +134,10 @@ void ContainerManager::MarkStopped(Entry* e) {
   // Journal, then persist STOPPED (which keeps recovery from journaling the
   // exit again). A crash in between is caught by the journal's own record.
   std::string key = ContainerKey(r.tenant(), r.id());
+  // Written, not synced: the STOPPED record below is fsync'd, and the
+  // next synced append carries the events to the disk (JournalSync).
   if (journal_ != nullptr && journal_->LastTypeOf(key) != kEventExited) {
-    Emit(ExitEvents(key, exit));
+    Emit(ExitEvents(key, exit), JournalSync::kWriteOnly);
   }
   r.set_state(v1::STOPPED);
   r.set_pid(0);

@@ -17,12 +17,6 @@
 
 namespace warren::runtime {
 
-std::string MonitorLoop::ExecPath(const std::string& id,
-                                  const char* suffix) const {
-  std::string bundle = exit_path_.substr(0, exit_path_.rfind('/'));
-  return absl::StrCat(bundle, "/execs/", id, suffix);
-}
-
 absl::StatusOr<const SecurityPlan*> MonitorLoop::ExecSecurity(
     const v1::SecuritySpec& security, uid_t uid) {
   std::string key = absl::StrCat(uid, ":", security.SerializeAsString());
@@ -61,7 +55,7 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   auto exec = std::make_unique<Exec>();
   exec->id = request.exec_id();
   exec->log_output = request.log_output();
-  const std::string log_path = ExecPath(exec->id, ".log");
+  const std::string log_path = layout_.ExecLogPath(exec->id);
   exec->log = std::make_unique<LogWriter>(log_path, /*max_bytes=*/0);
   // Its files are created while the child sets itself up: each new inode
   // can cost a millisecond on a busy filesystem.
@@ -69,7 +63,7 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   auto create_files = [this, e]() -> absl::Status {
     if (absl::Status s = e->log->Open(); !s.ok()) return s;
     absl::StatusOr<PreparedFile> exit_file =
-        PreparedFile::Create(ExecPath(e->id, ".exit.pb"));
+        PreparedFile::Create(layout_.ExecExitPath(e->id));
     if (!exit_file.ok()) return exit_file.status();
     e->exit_file = std::make_unique<PreparedFile>(*std::move(exit_file));
     return absl::OkStatus();
@@ -294,7 +288,7 @@ void MonitorLoop::FinishExecs(bool force) {
     if (exec->exit_file != nullptr) {
       (void)exec->exit_file->Commit(exec->exit.SerializeAsString());
     } else {
-      (void)WriteProtoAtomic(ExecPath(exec->id, ".exit.pb"), exec->exit,
+      (void)WriteProtoAtomic(layout_.ExecExitPath(exec->id), exec->exit,
                              Durability::kAtomic);
     }
     it = execs_.erase(it);

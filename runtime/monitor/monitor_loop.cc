@@ -36,13 +36,13 @@ constexpr int kHeldRetryMs = 1;
 }  // namespace
 
 MonitorLoop::MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup,
-                         MonitorFds fds, std::string exit_path, LogWriter log,
+                         MonitorFds fds, StoreLayout layout, LogWriter log,
                          SeccompBpfCache* seccomp)
     : init_pid_(init_pid),
       cgroup_(cgroup),
       seccomp_(seccomp),
       fds_(fds),
-      exit_path_(std::move(exit_path)),
+      layout_(std::move(layout)),
       log_(std::move(log)) {
   log_.set_hold_limit(kOutputHoldLimit);
 }
@@ -118,7 +118,11 @@ absl::Status MonitorLoop::Run() {
   exit_.set_oom_killed(cgroup_->OomKilled());
   // The exit record is written before the control socket closes: warrend
   // learns of the exit from the closed socket and then reads the record.
-  absl::Status status = WriteProtoAtomic(exit_path_, exit_);
+  // It is in the run directory and not fsync'd: warrend makes the exit
+  // durable in the container's record (a host crash before that reports
+  // the container as lost, exit code 255, as if it had run at the crash).
+  absl::Status status =
+      WriteProtoAtomic(layout_.ExitPath(), exit_, Durability::kAtomic);
   for (int c : conns_) close(c);
   return status;
 }

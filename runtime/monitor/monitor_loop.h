@@ -23,6 +23,7 @@
 #include "runtime/monitor/exec_process.h"
 #include "runtime/monitor/monitor.pb.h"
 #include "runtime/seccomp_bpf.h"
+#include "runtime/store_layout.h"
 
 namespace warren::runtime {
 
@@ -43,9 +44,10 @@ class MonitorLoop {
   // `cgroup` (not owned) lists the container's processes for Kill(all) and
   // tells whether the OOM killer struck.
   // `log` writes the container log (fds.log_fd is its descriptor).
-  // `seccomp` (not owned) has the compiled filters for execs.
+  // `seccomp` (not owned) has the compiled filters for execs. `layout`
+  // names the exit record and the exec files.
   MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup, MonitorFds fds,
-              std::string exit_path, LogWriter log, SeccompBpfCache* seccomp);
+              StoreLayout layout, LogWriter log, SeccompBpfCache* seccomp);
 
   // Runs until the init has exited and its output is drained, then writes
   // the exit record. Returns the status of writing it.
@@ -59,8 +61,8 @@ class MonitorLoop {
   absl::Status HandleKill(const MonitorRequest::Kill& kill);
 
   // Exec processes (monitor_exec.cc): the monitor's children like the init,
-  // with their output in execs/<id>.log and their exit in
-  // execs/<id>.exit.pb.
+  // with their output in StoreLayout::ExecLogPath and their exit in
+  // ExecExitPath.
   struct Exec {
     std::string id;
     ExecChild child;
@@ -97,7 +99,6 @@ class MonitorLoop {
   // Writes the exit record of every exec that has exited and whose output
   // ended (or, with `force`, every exec: the container is ending).
   void FinishExecs(bool force);
-  std::string ExecPath(const std::string& id, const char* suffix) const;
   // The buffer output is read into (output_buffer_).
   char* OutputBuffer();
 
@@ -110,7 +111,7 @@ class MonitorLoop {
   const ContainerCgroup* cgroup_;
   SeccompBpfCache* seccomp_;
   MonitorFds fds_;
-  std::string exit_path_;
+  StoreLayout layout_;
   std::vector<int> conns_;
   std::map<std::string, std::unique_ptr<Exec>> execs_;
   std::string init_stdin_pending_;

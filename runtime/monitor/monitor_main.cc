@@ -127,13 +127,12 @@ int Main(int argc, char** argv) {
   const ContainerCgroup cgroup = (*steps)->cgroup();
   steps->reset();
   ReleaseStartupMemory();
-  MonitorLoop loop(started->init_pid, &cgroup,
-                   MonitorFds{started->listen_fd, fds.signal_fd, fds.stdout_fd,
-                              fds.stderr_fd, fds.start_fd, fds.exec_err_fd,
-                              fds.log_fd, fds.stdin_fd, fds.pty_fd},
-                   layout.ExitPath(),
-                   LogWriter(layout.LogPath(), log_max_bytes, fds.log_fd),
-                   &seccomp);
+  MonitorLoop loop(
+      started->init_pid, &cgroup,
+      MonitorFds{started->listen_fd, fds.signal_fd, fds.stdout_fd,
+                 fds.stderr_fd, fds.start_fd, fds.exec_err_fd, fds.log_fd,
+                 fds.stdin_fd, fds.pty_fd},
+      layout, LogWriter(layout.LogPath(), log_max_bytes, fds.log_fd), &seccomp);
   absl::Status done = loop.Run();
   unlink(MonitorSocketPath(layout.run_dir()).c_str());
   return done.ok() ? 0 : 1;

@@ -38,10 +38,13 @@ TEST_F(ExecTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("No such file"));
   // ... and leaves no record, log or prepared exit record behind.
-  std::string execs = warrend_->state_dir() + "/containers/default/box/execs";
-  for (const char* suffix : {".pb", ".log", ".exit.pb", ".exit.pb.tmp"}) {
-    std::string path = execs + "/missing" + suffix;
-    EXPECT_NE(access(path.c_str(), F_OK), 0) << path;
+  // (The log is in the state directory, the rest in the run directory.)
+  for (const std::string& dir : {warrend_->state_dir(), warrend_->run_dir()}) {
+    std::string execs = dir + "/containers/default/box/execs";
+    for (const char* suffix : {".pb", ".log", ".exit.pb", ".exit.pb.tmp"}) {
+      std::string path = execs + "/missing" + suffix;
+      EXPECT_NE(access(path.c_str(), F_OK), 0) << path;
+    }
   }
   // A setup step failing in the child (here its working directory) is the
   // error, whatever it left the monitor's release with.

@@ -40,6 +40,10 @@ class FakeMonitorControl : public runtime::MonitorControl {
     std::string exec_stdout;
     int exec_exit_code = 0;
     bool exec_keeps_running = false;
+    // If set, a monitor whose "process" has not exited can be watched again
+    // by a new manager (a warrend restart with its monitors alive);
+    // otherwise only the manager that launched it can watch it.
+    bool monitors_survive_restart = false;
   };
 
   explicit FakeMonitorControl(State* state) : state_(state) {}
@@ -140,6 +144,15 @@ class FakeMonitorControl : public runtime::MonitorControl {
   absl::StatusOr<int> Watch(const runtime::StoreLayout& layout) override {
     absl::MutexLock lock(&state_->mu);
     auto it = pending_read_ends_.find(layout.bundle_dir());
+    auto alive = state_->watch_write_ends.find(layout.bundle_dir());
+    if (it == pending_read_ends_.end() && state_->monitors_survive_restart &&
+        alive != state_->watch_write_ends.end()) {
+      int fds[2];
+      if (pipe(fds) != 0) return absl::InternalError("pipe");
+      close(alive->second);  // the old manager's watch ends
+      alive->second = fds[1];
+      return fds[0];
+    }
     if (it == pending_read_ends_.end()) {
       return absl::UnavailableError("monitor gone");
     }
