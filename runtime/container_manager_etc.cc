@@ -6,6 +6,7 @@
 #include "runtime/container_manager.h"
 #include "runtime/etc_files.h"
 #include "runtime/file_util.h"
+#include "runtime/init_plan.h"
 
 namespace warren::runtime {
 namespace {
@@ -38,10 +39,7 @@ absl::Status ContainerManager::WriteEtc(const std::string& id,
   bool own_uts =
       spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_DEFAULT ||
       spec.namespaces().uts().mode() == v1::NamespaceSpec::MODE_NEW;
-  // Host networking keeps the image's files, as with Docker's.
-  if (spec.network().mode() == v1::NetworkSpec::MODE_HOST) {
-    return absl::OkStatus();
-  }
+  if (!HasEtcLayer(spec)) return absl::OkStatus();
   std::string hostname;
   if (own_uts) {
     hostname = spec.hostname().empty() ? id.substr(0, 63) : spec.hostname();
@@ -52,7 +50,7 @@ absl::Status ContainerManager::WriteEtc(const std::string& id,
         ResolvConfFor(spec.network(), networks_->ResolvConf(net.network()));
   }
   return WriteEtcFiles(
-      layout.Paths().upper_dir,
+      layout.Paths().etc_layer_dir,
       RenderEtcFiles(hostname, net.ip().substr(0, net.ip().find('/')), resolv));
 }
 

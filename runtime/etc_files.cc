@@ -25,11 +25,13 @@ EtcFiles RenderEtcFiles(const std::string& hostname, const std::string& ip,
   return f;
 }
 
-absl::Status WriteEtcFiles(const std::string& upper_dir,
+absl::Status WriteEtcFiles(const std::string& layer_dir,
                            const EtcFiles& files) {
-  std::string etc = upper_dir + "/etc";
-  if (mkdir(etc.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::ErrnoToStatus(errno, "mkdir " + etc);
+  std::string etc = layer_dir + "/etc";
+  for (const std::string& dir : {layer_dir, etc}) {
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return absl::ErrnoToStatus(errno, "mkdir " + dir);
+    }
   }
   const std::pair<const char*, const std::string*> all[] = {
       {"hosts", &files.hosts},
@@ -38,8 +40,8 @@ absl::Status WriteEtcFiles(const std::string& upper_dir,
   for (const auto& [name, content] : all) {
     if (content->empty()) continue;
     std::string path = absl::StrCat(etc, "/", name);
-    // A fresh layer of a container being created: a crash removes the
-    // whole container, so no fsync is needed here.
+    // A fresh layer of a container being created, on the run directory's
+    // tmpfs: a crash removes the whole container, so no fsync.
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return absl::ErrnoToStatus(errno, "create " + path);
     ssize_t n = write(fd, content->data(), content->size());

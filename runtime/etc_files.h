@@ -26,9 +26,12 @@ struct EtcFiles {
 EtcFiles RenderEtcFiles(const std::string& hostname, const std::string& ip,
                         const std::string& resolv_conf);
 
-// Writes the files under `upper_dir`/etc (made if needed). In a user
-// namespace the monitor hands the upper tree to the container's root.
-absl::Status WriteEtcFiles(const std::string& upper_dir, const EtcFiles& files);
+// Writes the files under `layer_dir`/etc (both made if needed): a layer
+// the root's overlay puts over the image (ContainerPaths::etc_layer_dir),
+// so the container sees ordinary files (a write copies them up) that cost
+// no inode on the state disk. In a user namespace the monitor hands the
+// layer to the container's root.
+absl::Status WriteEtcFiles(const std::string& layer_dir, const EtcFiles& files);
 
 }  // namespace warren::runtime
 

@@ -74,7 +74,10 @@ ContainerPaths PlanUserNamespace(const v1::ContainerSpec& spec,
   u.image_dir = u.run_dir + "/image";
   return {AnchorPath(kAnchorBundleDirFd, paths.upper_dir),
           AnchorPath(kAnchorBundleDirFd, paths.work_dir),
-          AnchorPath(kAnchorRunDirFd, paths.merged_dir)};
+          AnchorPath(kAnchorRunDirFd, paths.merged_dir),
+          paths.etc_layer_dir.empty()
+              ? ""
+              : AnchorPath(kAnchorRunDirFd, paths.etc_layer_dir)};
 }
 
 void AddMounts(const ContainerPaths& paths, const std::string& lower,
@@ -214,6 +217,10 @@ void AddNamespaceJoinsAndTime(const v1::ContainerSpec& spec, InitPlan* plan) {
 
 }  // namespace
 
+bool HasEtcLayer(const v1::ContainerSpec& spec) {
+  return spec.network().mode() != v1::NetworkSpec::MODE_HOST;
+}
+
 absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
                                        const v1::ContainerSpec& spec,
                                        const ContainerPaths& paths) {
@@ -238,6 +245,9 @@ absl::StatusOr<InitPlan> BuildInitPlan(const std::string& id,
     lower = AnchorPath(kAnchorRunDirFd, plan.user_ns.image_dir);
   }
   plan.merged_dir = used.merged_dir;
+  if (HasEtcLayer(spec) && !used.etc_layer_dir.empty()) {
+    lower = absl::StrCat(used.etc_layer_dir, ":", lower);  // leftmost is top
+  }
   AddMounts(used, lower, &plan);
   if (absl::Status s = AddUserMountsAndPaths(spec, &plan); !s.ok()) return s;
 

@@ -59,7 +59,15 @@ struct ContainerPaths {
   std::string upper_dir;   // writable overlay layer (state dir)
   std::string work_dir;    // overlayfs work dir (state dir)
   std::string merged_dir;  // mount point of the root (run dir)
+  // Read-only layer over the image with the container's own /etc/hosts,
+  // hostname and resolv.conf (run dir; see HasEtcLayer). "" for none.
+  std::string etc_layer_dir;
 };
+
+// Whether the container gets its own /etc files (ContainerPaths::
+// etc_layer_dir): all but host networking, which keeps the image's, as
+// with Docker.
+bool HasEtcLayer(const v1::ContainerSpec& spec);
 
 // A namespace the container joins instead of getting its own (MODE_JOIN).
 struct JoinNamespace {

@@ -62,8 +62,8 @@ class StoreLayout {
     return ExecDir() + "/" + exec_id + ".exit.pb";
   }
   ContainerPaths Paths() const {
-    return {bundle_dir_ + "/upper", bundle_dir_ + "/work",
-            run_dir_ + "/rootfs"};
+    return {bundle_dir_ + "/upper", bundle_dir_ + "/work", run_dir_ + "/rootfs",
+            run_dir_ + "/etc-layer"};
   }
 
  private:

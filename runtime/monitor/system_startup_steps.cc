@@ -41,8 +41,7 @@ absl::Status SendRelease(const InitPlan& plan, const v1::ContainerSpec& spec,
     }
     absl::StatusOr<RootIds> root = ContainerRootIds(init_pid);
     if (!root.ok()) return root.status();
-    if (absl::Status s = PrepareUserNamespaceLayers(
-            plan.user_ns, paths.upper_dir, paths.work_dir, *root);
+    if (absl::Status s = PrepareUserNamespaceLayers(plan.user_ns, paths, *root);
         !s.ok()) {
       return s;
     }

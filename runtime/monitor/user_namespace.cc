@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -73,18 +74,24 @@ absl::StatusOr<RootIds> ContainerRootIds(pid_t init_pid) {
 }
 
 absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,
-                                        const std::string& upper_dir,
-                                        const std::string& work_dir,
+                                        const ContainerPaths& paths,
                                         RootIds root) {
   if (mkdir(plan.image_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::ErrnoToStatus(errno, "mkdir " + plan.image_dir);
   }
-  // Only what warrend put there so far (a few /etc files): walk it all.
+  // Only what warrend put there so far (empty layers, a few /etc files):
+  // walk it all.
   auto chown_one = [](const char* path, const struct stat*, int, FTW*) -> int {
     return lchown(path, current_root.uid, current_root.gid) == 0 ? 0 : -1;
   };
   current_root = root;
-  for (const std::string& dir : {upper_dir, work_dir}) {
+  std::vector<std::string> layers = {paths.upper_dir, paths.work_dir};
+  struct stat st;
+  if (!paths.etc_layer_dir.empty() &&
+      stat(paths.etc_layer_dir.c_str(), &st) == 0) {
+    layers.push_back(paths.etc_layer_dir);  // none with host networking
+  }
+  for (const std::string& dir : layers) {
     if (nftw(dir.c_str(), chown_one, 16, FTW_PHYS) != 0) {
       return absl::ErrnoToStatus(
           errno, absl::StrCat("chown ", dir, " to ", root.uid, ":", root.gid));

@@ -27,12 +27,12 @@ struct RootIds {
 absl::StatusOr<RootIds> ContainerRootIds(pid_t init_pid);
 
 // Monitor, before releasing the init: makes the image's mount point and
-// gives the writable layer (the upper tree, with the /etc files warrend
-// wrote, and the work dir) to the container's root, so the container can
-// write its own "/" and overlayfs its work dir.
+// gives the container's layers (the upper tree, the work dir and the /etc
+// layer warrend wrote, if `paths` has one) to the container's root, so the
+// container can write its own "/", overlayfs its work dir, and its /etc
+// files are root's.
 absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,
-                                        const std::string& upper_dir,
-                                        const std::string& work_dir,
+                                        const ContainerPaths& paths,
                                         RootIds root);
 
 // Monitor: clones the container init with `flags` (CLONE_NEW*). With

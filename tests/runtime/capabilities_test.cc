@@ -119,7 +119,7 @@ v1::ContainerSpec Spec() {
   return spec;
 }
 
-const ContainerPaths kPaths{"/s/upper", "/s/work", "/r/rootfs"};
+const ContainerPaths kPaths{"/s/upper", "/s/work", "/r/rootfs", ""};
 
 TEST(SecurityPlanTest, InitPlanDefaults) {
   absl::StatusOr<InitPlan> plan = BuildInitPlan("c", Spec(), kPaths);

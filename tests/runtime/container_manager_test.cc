@@ -105,10 +105,10 @@ TEST_F(ContainerManagerTest, BridgedContainerReservesAttachesAndReleases) {
   EXPECT_EQ(c->network().netns_path(), "/proc/4343/ns/net");
   // The address and name reach the container's /etc before its monitor.
   absl::StatusOr<std::string> hosts =
-      ReadFile(Layout("n1").Paths().upper_dir + "/etc/hosts");
+      ReadFile(Layout("n1").Paths().etc_layer_dir + "/etc/hosts");
   ASSERT_TRUE(hosts.ok()) << hosts.status();
   EXPECT_THAT(*hosts, HasSubstr("10.88.0.2\tn1\n"));
-  EXPECT_EQ(*ReadFile(Layout("n1").Paths().upper_dir + "/etc/resolv.conf"),
+  EXPECT_EQ(*ReadFile(Layout("n1").Paths().etc_layer_dir + "/etc/resolv.conf"),
             "nameserver 10.0.0.53\n");
   ASSERT_TRUE(manager_->Delete("n1", true).ok());
   // After the processes are gone: the kernel takes the veth with the

@@ -15,7 +15,8 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-const ContainerPaths kPaths{"/state/c/upper", "/state/c/work", "/run/c/rootfs"};
+const ContainerPaths kPaths{"/state/c/upper", "/state/c/work", "/run/c/rootfs",
+                            ""};
 
 v1::ContainerSpec Spec() {
   v1::ContainerSpec spec;
@@ -89,6 +90,22 @@ TEST(InitPlanTest, OverlayRootAndHardenedProc) {
   EXPECT_EQ(root.data,
             "lowerdir=/images/busybox,upperdir=/state/c/upper,"
             "workdir=/state/c/work");
+  // The container's own /etc files are a layer over the image, unless it
+  // shares the host's network (and keeps the image's files).
+  ContainerPaths with_etc = kPaths;
+  with_etc.etc_layer_dir = "/run/c/etc-layer";
+  absl::StatusOr<InitPlan> layered = BuildInitPlan("web", Spec(), with_etc);
+  ASSERT_TRUE(layered.ok());
+  EXPECT_EQ(layered->mounts.front().data,
+            "lowerdir=/run/c/etc-layer:/images/busybox,"
+            "upperdir=/state/c/upper,workdir=/state/c/work");
+  v1::ContainerSpec host_net = Spec();
+  host_net.mutable_network()->set_mode(v1::NetworkSpec::MODE_HOST);
+  EXPECT_FALSE(HasEtcLayer(host_net));
+  absl::StatusOr<InitPlan> host = BuildInitPlan("web", host_net, with_etc);
+  ASSERT_TRUE(host.ok());
+  EXPECT_THAT(host->mounts.front().data,
+              ::testing::StartsWith("lowerdir=/images/busybox,"));
   const MountStep* proc = FindMount(*plan, "/run/c/rootfs/proc");
   ASSERT_NE(proc, nullptr);
   EXPECT_EQ(proc->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC),

@@ -67,7 +67,7 @@ TEST(UserNamespacePlanTest, JoinedNamespaceUsesAnchorsWithoutCloningOne) {
   user->set_mode(v1::NamespaceSpec::MODE_JOIN);
   user->set_path("/proc/42/ns/user");
   absl::StatusOr<InitPlan> plan = BuildInitPlan(
-      "c", spec, {"/state/c/upper", "/state/c/work", "/run/c/rootfs"});
+      "c", spec, {"/state/c/upper", "/state/c/work", "/run/c/rootfs", ""});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_FALSE(plan->clone_flags & CLONE_NEWUSER);
   EXPECT_TRUE(plan->joined_user_ns);
@@ -161,7 +161,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "spec.namespaces.network"}),
     [](const auto& info) { return std::string(info.param.name); });
 
-const ContainerPaths kPaths{"/state/c/upper", "/state/c/work", "/run/c/rootfs"};
+const ContainerPaths kPaths{"/state/c/upper", "/state/c/work", "/run/c/rootfs",
+                            ""};
 
 const MountStep* FindMount(const InitPlan& plan, const std::string& target) {
   for (const MountStep& m : plan.mounts) {
@@ -194,6 +195,14 @@ TEST(UserNamespacePlanTest, PathsGoThroughAnchorsAndIdmappedImage) {
             "lowerdir=/proc/self/fd/512/image,"
             "upperdir=/proc/self/fd/513/upper,"
             "workdir=/proc/self/fd/513/work,userxattr");
+  // The /etc layer is reached through the run directory's anchor too.
+  ContainerPaths with_etc = kPaths;
+  with_etc.etc_layer_dir = "/run/c/etc-layer";
+  absl::StatusOr<InitPlan> layered = BuildInitPlan("c", UsernsSpec(), with_etc);
+  ASSERT_TRUE(layered.ok()) << layered.status();
+  EXPECT_THAT(FindMount(*layered, root)->data,
+              ::testing::StartsWith("lowerdir=/proc/self/fd/512/etc-layer:"
+                                    "/proc/self/fd/512/image,"));
   // mknod is refused in a user namespace: host nodes are bind-mounted.
   ASSERT_FALSE(plan->devices.empty());
   for (const DeviceNode& d : plan->devices) {
