@@ -27,6 +27,7 @@
 #include "tools/bench/host_quiet.h"
 #include "tools/bench/host_tuning.h"
 #include "tools/bench/peer_scenarios.h"
+#include "tools/bench/run_tmpfs.h"
 #include "tools/bench/warren_scenarios.h"
 
 ABSL_FLAG(std::string, scenarios,
@@ -67,6 +68,7 @@ BenchContext ContextFromFlags() {
   BenchContext ctx;
   ctx.work_dir = absl::GetFlag(FLAGS_work_dir);
   ctx.image = ctx.work_dir + "/image";
+  ctx.run_dir = ctx.work_dir + "/run";
   ctx.warrend = absl::GetFlag(FLAGS_warrend);
   ctx.monitor = absl::GetFlag(FLAGS_monitor);
   ctx.warren_cli = absl::GetFlag(FLAGS_warren_cli);
@@ -107,6 +109,7 @@ int Run(int argc, char** argv) {
     BenchWarrend(ctx, "").Cleanup();
     CleanupPeers(ctx);
     RestoreHost(ctx.work_dir);
+    UnmountRunTmpfs(ctx.run_dir);
     return 0;
   }
   std::string out_dir = absl::GetFlag(FLAGS_out_dir);
@@ -134,6 +137,10 @@ int Run(int argc, char** argv) {
                                    ctx.image, "' >/dev/null");
   if (std::system(build.c_str()) != 0) {
     fprintf(stderr, "warren-bench: building the busybox image failed\n");
+    return 1;
+  }
+  if (absl::Status s = MountRunTmpfs(ctx.run_dir); !s.ok()) {
+    fprintf(stderr, "warren-bench: %s\n", s.ToString().c_str());
     return 1;
   }
   const bool peers = !absl::GetFlag(FLAGS_skip_peers);
@@ -207,10 +214,14 @@ int Run(int argc, char** argv) {
   }
   if (peers) CleanupPeers(ctx);
   RestoreHost(ctx.work_dir);
+  UnmountRunTmpfs(ctx.run_dir);
 
   BenchReport report;
   *report.mutable_machine() = DescribeMachine();
-  report.mutable_machine()->set_host_tuning(tuning);
+  report.mutable_machine()->set_host_tuning(absl::StrCat(
+      tuning,
+      "; every subject's runtime state on a private tmpfs (their /run), "
+      "persistent state in the work directory on the root file system"));
   report.set_runs(ctx.runs);
   report.set_fleet(ctx.fleet);
   for (const std::string& s : scenarios) report.add_scenarios(s);

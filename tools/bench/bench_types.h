@@ -44,8 +44,12 @@ struct Series {
 
 // Sizes and places for one benchmark run.
 struct BenchContext {
-  int runs = 30;             // samples per latency series
-  std::string work_dir;      // private scratch directory (removed at end)
+  int runs = 30;         // samples per latency series
+  std::string work_dir;  // private scratch directory (removed at end)
+  // A tmpfs the benchmark mounts at <work_dir>/run: every subject's runtime
+  // state (warrend's run_dir, runc's and crun's --root, containerd's state,
+  // podman's runroot), where their defaults put it (/run).
+  std::string run_dir;
   std::string image;         // busybox root filesystem directory
   std::string warrend;       // warrend binary
   std::string monitor;       // warren-monitor binary

@@ -243,6 +243,7 @@ void BenchWarrend::Cleanup() {
   }
   RemoveHostLeftovers();
   std::filesystem::remove_all(dir_, ec);
+  std::filesystem::remove_all(run_dir(), ec);
 }
 
 void BenchWarrend::RemoveHostLeftovers() {
@@ -286,7 +287,10 @@ void BenchWarrend::RemoveHostLeftovers() {
     for (const std::string& tenant : tenants) rmdir(tenant.c_str());
     rmdir(parent.c_str());
   }
-  for (const std::string& m : MountsUnder(dir_)) umount2(m.c_str(), MNT_DETACH);
+  for (const std::string& dir : {dir_, run_dir()}) {
+    for (const std::string& m : MountsUnder(dir))
+      umount2(m.c_str(), MNT_DETACH);
+  }
   RunShell(absl::StrCat(
       "for l in $(ip -o link show master ", kBenchBridge,
       " 2>/dev/null | cut -d: -f2 | cut -d@ -f1); do ip link del $l; done; "

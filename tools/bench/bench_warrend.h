@@ -66,7 +66,7 @@ class BenchWarrend {
   const std::string& dir() const { return dir_; }
   std::string socket() const { return dir_ + "/warren.sock"; }
   std::string state_dir() const { return dir_ + "/state"; }
-  std::string run_dir() const { return dir_ + "/run"; }
+  std::string run_dir() const { return ctx_.run_dir + "/warrend"; }
   std::string log_path() const { return dir_ + "/warrend.log"; }
   std::string certs_dir() const { return dir_ + "/certs"; }
   int tls_port() const { return port_; }

@@ -191,23 +191,27 @@ void CleanupPeers(const BenchContext& ctx) {
   const bool have_dir = Exists(paths.base);
   if (have_dir) {
     StopStrayCommands(paths.base);
+    StopStrayCommands(paths.run_base);
     (void)runtime::MakeDirs(paths.logs, 0711);
     if (!FindProgram("runc").empty())
       CleanupOciRoot(&env, paths.runc_root, false);
     if (!FindProgram("crun").empty())
       CleanupOciRoot(&env, paths.crun_root, true);
-    PrivateContainerd::Cleanup(paths.containerd, &env.runner());
+    PrivateContainerd::Cleanup(paths.containerd, paths.containerd_run,
+                               &env.runner());
     CleanupPodman(&env);
   }
   // The host names are fixed: also without a work dir (another run's).
   CleanupNetwork(env);
   RemovePeerCgroups();
   if (!have_dir) return;
-  for (const std::string& m : MountsUnder(paths.base)) {
-    umount2(m.c_str(), MNT_DETACH);
+  for (const std::string& dir : {paths.base, paths.run_base}) {
+    for (const std::string& m : MountsUnder(dir))
+      umount2(m.c_str(), MNT_DETACH);
   }
   RemovePeerHostDirs(paths);
   (void)runtime::RemoveTree(paths.base);
+  (void)runtime::RemoveTree(paths.run_base);
 }
 
 }  // namespace warren::bench

@@ -67,7 +67,8 @@ Series ShimDensity(PeerEnv* env, const absl::Status& prepared) {
   if (!PeerUsable(prepared, {"containerd", "ctr", "runc"}, 1, &series)) {
     return series.Take();
   }
-  PrivateContainerd daemon(env->paths().containerd, &env->runner());
+  PrivateContainerd daemon(env->paths().containerd, env->paths().containerd_run,
+                           &env->runner());
   if (absl::Status s = daemon.Start(); !s.ok()) {
     series.FailRuns(1, std::string(s.message()));
   } else {
@@ -97,7 +98,8 @@ Series ShimDensity(PeerEnv* env, const absl::Status& prepared) {
     daemon.RemoveAll();
   }
   daemon.Stop();
-  PrivateContainerd::Cleanup(env->paths().containerd, &env->runner());
+  PrivateContainerd::Cleanup(env->paths().containerd,
+                             env->paths().containerd_run, &env->runner());
   return series.Take();
 }
 

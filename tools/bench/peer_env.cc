@@ -65,26 +65,29 @@ void CollectDirs(const std::string& dir, std::vector<std::string>* out) {
 
 }  // namespace
 
-PeerPaths::PeerPaths(const std::string& work_dir)
-    : base(work_dir + "/peers"),
+PeerPaths::PeerPaths(const BenchContext& ctx)
+    : base(ctx.work_dir + "/peers"),
+      run_base(ctx.run_dir + "/peers"),
       logs(base + "/logs"),
       rootfs(base + "/rootfs"),
       spec_dir(base + "/spec"),
       bundles(base + "/bundles"),
-      runc_root(base + "/runc"),
-      crun_root(base + "/crun"),
+      runc_root(run_base + "/runc"),
+      crun_root(run_base + "/crun"),
       containerd(base + "/containerd"),
+      containerd_run(run_base + "/containerd"),
       podman(base + "/podman"),
+      podman_run(run_base + "/podman"),
       cni(base + "/cni"),
       host_dirs_file(base + "/host-dirs-before.txt") {}
 
 PeerEnv::PeerEnv(const BenchContext& ctx)
-    : ctx_(ctx), paths_(ctx.work_dir), runner_(paths_.logs) {}
+    : ctx_(ctx), paths_(ctx), runner_(paths_.logs) {}
 
 absl::Status PeerEnv::Prepare(bool with_rootfs) {
   for (const std::string& dir :
        {paths_.base, paths_.logs, paths_.spec_dir, paths_.bundles,
-        paths_.runc_root, paths_.crun_root}) {
+        paths_.run_base, paths_.runc_root, paths_.crun_root}) {
     absl::Status s = runtime::MakeDirs(dir, 0711);
     if (!s.ok()) return s;
   }
@@ -187,7 +190,7 @@ std::vector<std::string> PeerEnv::Podman(std::vector<std::string> args) const {
                                    "--root",
                                    p + "/root",
                                    "--runroot",
-                                   p + "/runroot",
+                                   paths_.podman_run,
                                    "--tmpdir",
                                    p + "/tmp",
                                    "--network-config-dir",

@@ -29,18 +29,24 @@ inline constexpr int kPeerWarmups = 2;
 inline constexpr int64_t kPeerMemoryLimit = int64_t{64} << 20;
 
 // Directories of the peers under the work dir.
+// Persistent state (root, storage, bundles) under the work directory on the
+// host's disk; runtime state under the benchmark's tmpfs, as each peer's
+// defaults put it on /run.
 struct PeerPaths {
-  explicit PeerPaths(const std::string& work_dir);
-  std::string base;        // <work_dir>/peers
-  std::string logs;        // command stdout/stderr
-  std::string rootfs;      // private copy of ctx.image
-  std::string spec_dir;    // `runc spec` output
-  std::string bundles;     // one bundle dir per container id
-  std::string runc_root;   // runc --root
-  std::string crun_root;   // crun --root
-  std::string containerd;  // the private containerd (see PrivateContainerd)
-  std::string podman;      // podman root, runroot, tmpdir, network config
-  std::string cni;         // netns/, ipam/, conf.json
+  explicit PeerPaths(const BenchContext& ctx);
+  std::string base;            // <work_dir>/peers
+  std::string run_base;        // <run_dir>/peers (tmpfs)
+  std::string logs;            // command stdout/stderr
+  std::string rootfs;          // private copy of ctx.image
+  std::string spec_dir;        // `runc spec` output
+  std::string bundles;         // one bundle dir per container id
+  std::string runc_root;       // runc --root (tmpfs, like /run/runc)
+  std::string crun_root;       // crun --root (tmpfs, like /run/crun)
+  std::string containerd;      // the private containerd (see PrivateContainerd)
+  std::string containerd_run;  // its state, shim runc root, FIFOs (tmpfs)
+  std::string podman;          // podman root, tmpdir, network config
+  std::string podman_run;      // podman --runroot (tmpfs, like /run/containers)
+  std::string cni;             // netns/, ipam/, conf.json
   // Which host paths the peers create on their own (/run/runc, /run/crun,
   // /run/containerd/s, podman's /dev/shm/libpod_lock, ...) existed before:
   // cleanup removes the others (directories only when empty).

@@ -152,7 +152,8 @@ Series CtrRunToExit(PeerEnv* env, const absl::Status& prepared) {
                   &series)) {
     return series.Take();
   }
-  PrivateContainerd daemon(env->paths().containerd, &env->runner());
+  PrivateContainerd daemon(env->paths().containerd, env->paths().containerd_run,
+                           &env->runner());
   if (absl::Status s = daemon.Start(); !s.ok()) {
     series.FailRuns(env->ctx().runs, std::string(s.message()));
   } else {
@@ -166,7 +167,8 @@ Series CtrRunToExit(PeerEnv* env, const absl::Status& prepared) {
     daemon.RemoveAll();
   }
   daemon.Stop();
-  PrivateContainerd::Cleanup(env->paths().containerd, &env->runner());
+  PrivateContainerd::Cleanup(env->paths().containerd,
+                             env->paths().containerd_run, &env->runner());
   return series.Take();
 }
 
@@ -179,7 +181,8 @@ Series CtrExec(PeerEnv* env, const absl::Status& prepared) {
                   &series)) {
     return series.Take();
   }
-  PrivateContainerd daemon(env->paths().containerd, &env->runner());
+  PrivateContainerd daemon(env->paths().containerd, env->paths().containerd_run,
+                           &env->runner());
   const std::string id = env->NewId("ctr-exec");
   PeerResult started;
   if (absl::Status s = daemon.Start(); !s.ok()) {
@@ -192,7 +195,7 @@ Series CtrExec(PeerEnv* env, const absl::Status& prepared) {
   if (!started.ok()) {
     series.FailRuns(env->ctx().runs, started.error);
   } else {
-    const std::string fifo_dir = env->paths().containerd + "/fifo";
+    const std::string fifo_dir = daemon.fifo_dir();
     SampleRuns(env->ctx().runs, &series, [&](int i) {
       return AsSample(env->runner().Run(
           "ctr-exec",
@@ -205,7 +208,8 @@ Series CtrExec(PeerEnv* env, const absl::Status& prepared) {
     daemon.RemoveAll();
   }
   daemon.Stop();
-  PrivateContainerd::Cleanup(env->paths().containerd, &env->runner());
+  PrivateContainerd::Cleanup(env->paths().containerd,
+                             env->paths().containerd_run, &env->runner());
   return series.Take();
 }
 

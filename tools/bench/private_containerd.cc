@@ -67,8 +67,9 @@ std::vector<std::string> Lines(const std::string& text) {
 
 }  // namespace
 
-PrivateContainerd::PrivateContainerd(std::string dir, const PeerRunner* runner)
-    : dir_(std::move(dir)), runner_(runner) {}
+PrivateContainerd::PrivateContainerd(std::string dir, std::string run_dir,
+                                     const PeerRunner* runner)
+    : dir_(std::move(dir)), run_dir_(std::move(run_dir)), runner_(runner) {}
 
 PrivateContainerd::~PrivateContainerd() { Stop(); }
 
@@ -80,21 +81,23 @@ absl::Status PrivateContainerd::Start(double timeout_s) {
     return absl::NotFoundError("containerd or ctr is not installed");
   }
   // TOML basic strings: paths with quotes or backslashes would need escapes.
-  if (absl::StrContains(dir_, "\"") || absl::StrContains(dir_, "\\")) {
+  if (absl::StrContains(dir_ + run_dir_, "\"") ||
+      absl::StrContains(dir_ + run_dir_, "\\")) {
     return absl::InvalidArgumentError("containerd dir with quote/backslash");
   }
   if (address().size() + 6 >= 108) {  // sun_path, and the ".ttrpc" socket
     return absl::InvalidArgumentError(
         absl::StrCat("containerd socket path too long: ", address()));
   }
-  for (const char* sub : {"", "/root", "/state", "/runc", "/fifo"}) {
-    absl::Status s = runtime::MakeDirs(dir_ + sub, 0711);
+  for (const std::string& sub : {dir_, dir_ + "/root", run_dir_ + "/state",
+                                 run_dir_ + "/runc", fifo_dir()}) {
+    absl::Status s = runtime::MakeDirs(sub, 0711);
     if (!s.ok()) return s;
   }
   std::string config = absl::StrCat(
       "# Private containerd of the warren benchmark (tools/bench).\n",
       "version = 2\n", "root = ", Quoted(dir_ + "/root"), "\n",
-      "state = ", Quoted(dir_ + "/state"), "\n", "disabled_plugins = [");
+      "state = ", Quoted(run_dir_ + "/state"), "\n", "disabled_plugins = [");
   bool first = true;
   for (const char* p : kDisabledPlugins) {
     absl::StrAppend(&config, first ? "" : ", ", Quoted(p));
@@ -181,7 +184,7 @@ std::vector<std::string> PrivateContainerd::Ctr(
 std::vector<std::string> PrivateContainerd::RunFlags(
     const std::string& id) const {
   std::ofstream(IdsPath(dir_), std::ios::app) << id << "\n";
-  return {"--runc-root", dir_ + "/runc", "--fifo-dir", dir_ + "/fifo"};
+  return {"--runc-root", run_dir_ + "/runc", "--fifo-dir", fifo_dir()};
 }
 
 void PrivateContainerd::RemoveAll() {
@@ -217,14 +220,16 @@ std::string PrivateContainerd::LogTail() const {
 }
 
 void PrivateContainerd::Cleanup(const std::string& dir,
+                                const std::string& run_dir,
                                 const PeerRunner* runner) {
   struct stat st;
   if (stat(dir.c_str(), &st) != 0) return;
   {
-    PrivateContainerd daemon(dir, runner);
+    PrivateContainerd daemon(dir, run_dir, runner);
     // Tasks a dead containerd left: its shims still run them.
     bool tasks_left = false;
-    const std::string tasks_dir = dir + "/state/io.containerd.runtime.v2.task";
+    const std::string tasks_dir =
+        run_dir + "/state/io.containerd.runtime.v2.task";
     for (const std::string& ns : runtime::ListDir(tasks_dir)) {
       tasks_left |= !runtime::ListDir(tasks_dir + "/" + ns).empty();
     }
@@ -248,6 +253,7 @@ void PrivateContainerd::Cleanup(const std::string& dir,
     }
   }
   (void)runtime::RemoveTree(dir);
+  (void)runtime::RemoveTree(run_dir);
 }
 
 }  // namespace warren::bench

@@ -1,7 +1,9 @@
 // A containerd of the benchmark's own, so `ctr` is measured against a
 // daemon that holds nothing but the benchmark's containers and never
-// touches the machine's containerd: its config file, root, state, gRPC
-// socket, shim runc root and FIFO dir all under one private directory, the
+// touches the machine's containerd: its config file, root and gRPC socket
+// under one private directory, its state, shim runc root and FIFO dir
+// under a private directory on the benchmark's tmpfs (where containerd's
+// defaults put them: /run/containerd), the
 // CRI plugin (and snapshotters the benchmark does not use) disabled to start
 // fast, containers in ctr namespace kPeerCtrNamespace. A pid file lets a
 // later process (the Ctrl-C cleanup) stop it and remove what it left.
@@ -21,8 +23,10 @@ namespace warren::bench {
 // Owns one containerd process. Not thread-safe.
 class PrivateContainerd {
  public:
-  // `dir`: the private directory (made by Start, removed by Cleanup).
-  PrivateContainerd(std::string dir, const PeerRunner* runner);
+  // `dir`: the private directory; `run_dir`: the one for runtime state, on
+  // a tmpfs (both made by Start, removed by Cleanup).
+  PrivateContainerd(std::string dir, std::string run_dir,
+                    const PeerRunner* runner);
   // Stop() (containers are the caller's to remove first: RemoveAll()).
   ~PrivateContainerd();
   PrivateContainerd(const PrivateContainerd&) = delete;
@@ -40,7 +44,8 @@ class PrivateContainerd {
   // running daemon (pid file) is used, a dead one restarted if tasks
   // remain, so its shims are asked to clean up; then it is stopped, its
   // directories are removed.
-  static void Cleanup(const std::string& dir, const PeerRunner* runner);
+  static void Cleanup(const std::string& dir, const std::string& run_dir,
+                      const PeerRunner* runner);
 
   // `ctr --address SOCK -n NAMESPACE args...`.
   std::vector<std::string> Ctr(std::vector<std::string> args) const;
@@ -51,6 +56,7 @@ class PrivateContainerd {
   // dir, named sha256(address/namespace/id)).
   std::vector<std::string> RunFlags(const std::string& id) const;
   std::string address() const { return dir_ + "/containerd.sock"; }
+  std::string fifo_dir() const { return run_dir_ + "/fifo"; }
   bool running() const { return pid_ > 0; }
   std::string LogTail() const;
 
@@ -61,6 +67,7 @@ class PrivateContainerd {
   void StopAdopted();
 
   std::string dir_;
+  std::string run_dir_;
   const PeerRunner* runner_;
   pid_t pid_ = -1;
   bool child_ = false;  // started by this object (else adopted)
