@@ -57,11 +57,10 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   exec->log_output = request.log_output();
   const std::string log_path = layout_.ExecLogPath(exec->id);
   exec->log = std::make_unique<LogWriter>(log_path, /*max_bytes=*/0);
-  // Its files are created while the child sets itself up: each new inode
-  // can cost a millisecond on a busy filesystem.
+  // Its exit record is created while the child sets itself up; its log
+  // only when output comes (Exec::log).
   Exec* e = exec.get();
   auto create_files = [this, e]() -> absl::Status {
-    if (absl::Status s = e->log->Open(); !s.ok()) return s;
     absl::StatusOr<PreparedFile> exit_file =
         PreparedFile::Create(layout_.ExecExitPath(e->id));
     if (!exit_file.ok()) return exit_file.status();
@@ -239,6 +238,12 @@ void MonitorLoop::OnExecOutput(Exec* exec, int* fd, absl::string_view stream) {
   }
   absl::string_view data(buf, static_cast<size_t>(n));
   absl::Time now = absl::Now();
+  if (!exec->log_open) {
+    exec->log_open = true;
+    // Should it fail (the disk full), the output still reaches the
+    // container log with log_output; the exec goes on either way.
+    (void)exec->log->Open();
+  }
   exec->log->Write(stream, data, now);
   if (exec->log_output) log_.Write(stream, data, now, exec->id);
 }

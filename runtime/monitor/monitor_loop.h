@@ -66,7 +66,10 @@ class MonitorLoop {
   struct Exec {
     std::string id;
     ExecChild child;
+    // Opened at the first output: a silent exec (a health check) costs no
+    // inode on the state disk. Readers take a missing log as empty.
     std::unique_ptr<LogWriter> log;
+    bool log_open = false;
     // The exit record, created while the exec starts (PreparedFile).
     std::unique_ptr<PreparedFile> exit_file;
     bool log_output = false;  // also into the container log

@@ -51,6 +51,26 @@ TEST_F(ExecTest, SyncSeparatesStreamsAndReturnsTheExitCode) {
   EXPECT_EQ(waited.status().exit_code(), 7);
 }
 
+TEST_F(ExecTest, SilentExecMakesNoLogFileAndReadsAsEmpty) {
+  v1::ExecResponse silent = SyncOrDie({"true"});
+  EXPECT_EQ(silent.exit_code(), 0);
+  EXPECT_EQ(silent.stdout(), "");
+  const std::string logs =
+      warrend_->state_dir() + "/containers/default/box/execs/";
+  EXPECT_NE(access((logs + silent.exec_id() + ".log").c_str(), F_OK), 0);
+  v1::ExecResponse loud = SyncOrDie({"echo", "hi"});
+  EXPECT_EQ(loud.stdout(), "hi\n");
+  EXPECT_EQ(access((logs + loud.exec_id() + ".log").c_str(), F_OK), 0);
+  // Attaching to a silent one: no output, then its exit.
+  v1::ExecRequest req = Req({"sh", "-c", "sleep 0.3; exit 4"});
+  v1::ExecResponse started;
+  ASSERT_TRUE(ExecCall(req, &started).ok());
+  auto [out, err, code] = Attach(started.exec_id(), "", false);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(code, 4);
+}
+
 TEST_F(ExecTest, LogOutputAlsoGoesToTheContainerLog) {
   v1::ExecRequest logged = Req({"sh", "-c", "echo into-the-log"});
   logged.set_sync(true);
