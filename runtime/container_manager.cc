@@ -31,6 +31,11 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
 }
 
 absl::Status CheckRootfs(const std::string& rootfs) {
+  // The overlay's mount options list the layers separated by ':' and ','.
+  if (rootfs.find_first_of(",:") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spec.rootfs: ", rootfs, " contains ',' or ':' (overlayfs layers)"));
+  }
   struct stat st;
   if (stat(rootfs.c_str(), &st) != 0) {
     return absl::InvalidArgumentError(

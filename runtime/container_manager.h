@@ -1,8 +1,8 @@
 // The container lifecycle behind the API: validates requests, keeps one
 // record per container on disk, drives the per-container monitors through
 // the MonitorControl seam, and learns of exits from the ExitWatcher. All
-// state can be rebuilt from the state directory, so a restarted warrend
-// picks up where the last one stopped (Init).
+// state can be rebuilt from the state and run directories (StoreLayout),
+// so a restarted warrend picks up where the last one stopped (Init).
 #ifndef WARREN_RUNTIME_CONTAINER_MANAGER_H_
 #define WARREN_RUNTIME_CONTAINER_MANAGER_H_
 
@@ -120,6 +120,11 @@ class ContainerManager {
   // options.sync it waits, killing the process at options.timeout, and
   // captures up to kMaxCapture of each stream.
   static constexpr size_t kMaxCapture = 16 << 20;
+  // Finished execs a container keeps (their records are in the run
+  // directory, in RAM, and a health check every few seconds would fill
+  // it): older ones are forgotten with their logs, as Docker forgets
+  // finished exec instances. Checked once per this many exits.
+  static constexpr size_t kKeptFinishedExecs = 64;
   absl::StatusOr<ExecResult> Exec(const std::string& id,
                                   const ExecOptions& options,
                                   const std::function<bool()>& cancelled);
@@ -186,8 +191,8 @@ class ContainerManager {
   absl::Status WriteEtc(const std::string& id, const v1::ContainerSpec& spec,
                         const StoreLayout& layout, const v1::NetworkInfo& net);
   // Journals `events`. A journal that cannot be written (disk full) must not
-  // undo an operation that already happened: the event is dropped. Process
-  // events (started, exited, exec) are JournalSync::kWriteOnly, like the
+  // undo an operation that already happened: the event is dropped.
+  // "started" and exec events are JournalSync::kWriteOnly, like the
   // process files in the run directory (StoreLayout).
   void Emit(std::vector<v1::Event> events,
             JournalSync sync = JournalSync::kFsync);
@@ -209,6 +214,9 @@ class ContainerManager {
   void WatchExecs();
   void ReportExecExit(const StoreLayout& layout, const std::string& id,
                       const std::string& exec_id);
+  // Removes all but the newest kKeptFinishedExecs journaled execs of the
+  // container in `layout` (records and logs).
+  void PruneFinishedExecs(const StoreLayout& layout);
   // An exec started whose record could not be written: kills it and removes
   // what it left (exit record, log).
   void AbandonExec(const StoreLayout& layout, const std::string& exec_id);
@@ -230,6 +238,9 @@ class ContainerManager {
   std::set<std::string> starting_execs_ ABSL_GUARDED_BY(mu_);
   // Execs whose exit is not journaled yet: container id -> exec ids.
   std::map<std::string, std::set<std::string>> running_execs_
+      ABSL_GUARDED_BY(mu_);
+  // Exits journaled per container since its last PruneFinishedExecs.
+  absl::flat_hash_map<std::string, size_t> exits_since_prune_
       ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread exec_watcher_;

@@ -1,5 +1,5 @@
 // ContainerManager's /etc files for a new container (hosts, hostname,
-// resolv.conf), written into its writable layer before the monitor starts.
+// resolv.conf), written into its /etc layer before the monitor starts.
 // Split from container_manager.cc, which holds the lifecycle.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "runtime/container_id.h"
@@ -328,6 +331,7 @@ void ContainerManager::ReportExecExit(const StoreLayout& layout,
                                       const std::string& exec_id) {
   std::string marker = layout.ExecDir() + "/" + exec_id + ".journaled";
   v1::ExitStatus exit;
+  bool prune = false;
   {
     absl::MutexLock lock(&mu_);
     auto it = running_execs_.find(id);
@@ -342,10 +346,38 @@ void ContainerManager::ReportExecExit(const StoreLayout& layout,
     // much churn. Unmarked, the exit is journaled again after a restart.
     int marked = link(exit_path.c_str(), marker.c_str());
     (void)marked;
+    size_t& exits = exits_since_prune_[id];
+    prune = ++exits >= kKeptFinishedExecs;
+    if (prune) exits = 0;
   }
   v1::Event e = ExecEvent(id, exec_id, kEventExecExited);
   *e.mutable_exit() = exit;
   Emit({e}, JournalSync::kWriteOnly);
+  if (prune) PruneFinishedExecs(layout);
+}
+
+void ContainerManager::PruneFinishedExecs(const StoreLayout& layout) {
+  constexpr absl::string_view kMark = ".journaled";
+  // The mark is a second name of the exit record: its time is the exit's.
+  std::vector<std::pair<std::pair<int64_t, long>, std::string>> finished;
+  for (const std::string& file : ListDir(layout.ExecDir())) {
+    if (!absl::EndsWith(file, kMark)) continue;
+    struct stat st;
+    if (stat((layout.ExecDir() + "/" + file).c_str(), &st) != 0) continue;
+    finished.push_back({{st.st_mtim.tv_sec, st.st_mtim.tv_nsec},
+                        file.substr(0, file.size() - kMark.size())});
+  }
+  if (finished.size() <= kKeptFinishedExecs) return;
+  std::sort(finished.begin(), finished.end());
+  finished.resize(finished.size() - kKeptFinishedExecs);
+  for (const auto& [time, exec_id] : finished) {
+    for (const std::string& path :
+         {layout.ExecSpecPath(exec_id), layout.ExecLogPath(exec_id),
+          layout.ExecExitPath(exec_id),
+          layout.ExecDir() + "/" + exec_id + std::string(kMark)}) {
+      unlink(path.c_str());
+    }
+  }
 }
 
 void ContainerManager::ForgetExecs(const std::string& id,
@@ -358,6 +390,7 @@ void ContainerManager::ForgetExecs(const std::string& id,
     auto it = running_execs_.find(id);
     if (it != running_execs_.end()) execs = std::move(it->second);
     running_execs_.erase(id);
+    exits_since_prune_.erase(id);
   }
   for (const std::string& exec_id : execs) {
     v1::ExitStatus exit;

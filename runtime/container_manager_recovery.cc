@@ -35,6 +35,15 @@ std::vector<std::string> ContainerKeysIn(const std::string& dir) {
 }  // namespace
 
 absl::Status ContainerManager::Init() {
+  // Both hold overlay layers of every container (upper, work, /etc).
+  for (const std::string* dir : {&options_.state_dir, &options_.run_dir}) {
+    if (dir->find_first_of(",:") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(*dir,
+                       " contains ',' or ':', which overlayfs mount "
+                       "options cannot hold"));
+    }
+  }
   for (const std::string& dir :
        {options_.state_dir + "/containers", options_.run_dir + "/containers"}) {
     if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
@@ -122,7 +131,10 @@ void ContainerManager::MarkStopped(Entry* e) {
     return;
   }
   v1::ExitStatus exit;
-  if (!ReadProto(e->layout.ExitPath(), &exit).ok()) {
+  // (A monitor started by a warrend from before the run directory held the
+  // exit writes it in the bundle.)
+  if (!ReadProto(e->layout.ExitPath(), &exit).ok() &&
+      !ReadProto(e->layout.bundle_dir() + "/exit.pb", &exit).ok()) {
     // The monitor died without recording the exit (killed by hand): the
     // real status is lost; report it as a failure rather than success.
     exit.set_exit_code(255);
@@ -134,10 +146,10 @@ void ContainerManager::MarkStopped(Entry* e) {
   // Journal, then persist STOPPED (which keeps recovery from journaling the
   // exit again). A crash in between is caught by the journal's own record.
   std::string key = ContainerKey(r.tenant(), r.id());
-  // Written, not synced: the STOPPED record below is fsync'd, and the
-  // next synced append carries the events to the disk (JournalSync).
+  // Synced before the record says STOPPED: recovery skips STOPPED records,
+  // so an exit event lost after that would never be journaled.
   if (journal_ != nullptr && journal_->LastTypeOf(key) != kEventExited) {
-    Emit(ExitEvents(key, exit), JournalSync::kWriteOnly);
+    Emit(ExitEvents(key, exit));
   }
   r.set_state(v1::STOPPED);
   r.set_pid(0);

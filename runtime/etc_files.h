@@ -1,8 +1,9 @@
 // The container's /etc/hosts, /etc/hostname and /etc/resolv.conf, as Docker
 // users expect them: its own name resolves to its address, and DNS is the
-// network's (or the host's). Written into the container's writable layer
-// before its monitor starts, so they shadow the image's files without
-// touching the shared image and go away with the container.
+// network's (or the host's). Written into a layer of their own in the run
+// directory before the monitor starts, which the root's overlay puts over
+// the image: they shadow the image's files without touching the shared
+// image, and go away with the container.
 #ifndef WARREN_RUNTIME_ETC_FILES_H_
 #define WARREN_RUNTIME_ETC_FILES_H_
 

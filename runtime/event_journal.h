@@ -1,6 +1,6 @@
 // The lifecycle event journal: an append-only file of length-delimited
 // v1::Event records with increasing sequence numbers, fsync'd per append so
-// an acknowledged event survives a crash (process events: see JournalSync),
+// an acknowledged event survives a crash ("started", exec: see JournalSync),
 // and bounded by compaction. It is
 // also the fan-out to Events subscribers: each reads from the retained
 // window by sequence number, so a slow subscriber costs the publisher
@@ -42,8 +42,8 @@ struct EventFilter {
 // The key (container_id.h) of the container an event is about.
 std::string EventKey(const v1::Event& event);
 
-// Whether an append waits for the disk. Events about processes (started,
-// exited, exec) are only written: the files they describe are not fsync'd
+// Whether an append waits for the disk. "started" and exec events are only
+// written: the files they describe are not fsync'd
 // either (a host crash ends the processes), a warrend crash keeps them (the
 // page cache has them), and the next synced append makes them durable with
 // itself. A host crash can lose the last of them; their sequence numbers

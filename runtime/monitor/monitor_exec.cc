@@ -238,12 +238,10 @@ void MonitorLoop::OnExecOutput(Exec* exec, int* fd, absl::string_view stream) {
   }
   absl::string_view data(buf, static_cast<size_t>(n));
   absl::Time now = absl::Now();
-  if (!exec->log_open) {
-    exec->log_open = true;
-    // Should it fail (the disk full), the output still reaches the
-    // container log with log_output; the exec goes on either way.
-    (void)exec->log->Open();
-  }
+  // Should it fail (the disk full), this output is lost from the exec's
+  // log (not from the container log with log_output), the next tries
+  // again, and the exec goes on either way.
+  if (!exec->log_open) exec->log_open = exec->log->Open().ok();
   exec->log->Write(stream, data, now);
   if (exec->log_output) log_.Write(stream, data, now, exec->id);
 }

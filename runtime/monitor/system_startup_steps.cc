@@ -27,8 +27,8 @@ namespace {
 int Pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 // Lets the init go on once it is in its cgroup; in a user namespace, first
-// writes its id maps (a new namespace), gives the writable layer to the
-// container's root and hands the init the idmapped image.
+// writes its id maps (a new namespace), gives the writable and /etc layers
+// to the container's root and hands the init the idmapped image.
 absl::Status SendRelease(const InitPlan& plan, const v1::ContainerSpec& spec,
                          const ContainerPaths& paths, pid_t init_pid,
                          int channel) {

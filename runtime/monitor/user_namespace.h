@@ -1,7 +1,7 @@
 // User namespaces, both sides. The monitor (host root) prepares the
-// writable layer, writes the init's id maps and makes an idmapped mount of
-// the image for it; the init anchors its directories, attaches the image
-// and becomes root of its namespace before any other setup, as runc's
+// writable and /etc layers, writes the init's id maps and makes an idmapped
+// mount of the image for it; the init anchors its directories, attaches the
+// image and becomes root of its namespace before any other setup, as runc's
 // nsexec does. See UserNamespacePlan in runtime/init_plan.h.
 #ifndef WARREN_RUNTIME_MONITOR_USER_NAMESPACE_H_
 #define WARREN_RUNTIME_MONITOR_USER_NAMESPACE_H_

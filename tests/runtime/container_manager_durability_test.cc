@@ -1,8 +1,8 @@
-// Where the manager keeps what: the record (state_dir, fsync'd) only
-// changes at Create and when a container stops; the start mark, the spec
-// copy for the monitor, the init's exit and the exec records live in the
-// run directory, which a warrend restart keeps and a reboot empties. No
-// root needed.
+// Where the manager keeps what: the record (state_dir, fsync'd) changes at
+// Create, Pause/Resume/Update and when a container stops, not at Start;
+// the start mark, the spec copy for the monitor, the init's exit and the
+// exec records live in the run directory, which a warrend restart keeps
+// and a reboot empties. No root needed.
 #include <string>
 
 #include "gmock/gmock.h"

@@ -2,6 +2,7 @@
 // exec's record is written while the monitor starts the process, and an
 // exec whose record cannot be written is killed and leaves nothing. No root
 // needed.
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/container_manager.h"
@@ -65,6 +66,30 @@ TEST_F(ContainerManagerExecTest, UnwritableRecordKillsTheExecAndCleansUp) {
   // The id is free again once the obstacle is gone.
   ASSERT_TRUE(RemoveTree(tmp).ok());
   EXPECT_TRUE(manager_->Exec("c1", Sync("e1"), nullptr).ok());
+}
+
+TEST_F(ContainerManagerExecTest, KeepsOnlyTheNewestFinishedExecs) {
+  const int n = 2 * static_cast<int>(ContainerManager::kKeptFinishedExecs) + 20;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(
+        manager_->Exec("c1", Sync("e" + std::to_string(i)), nullptr).ok());
+  }
+  size_t kept = 0;
+  for (const std::string& f : ListDir(layout_.ExecDir())) {
+    kept += absl::EndsWith(f, ".journaled");
+  }
+  EXPECT_GE(kept, ContainerManager::kKeptFinishedExecs);
+  EXPECT_LT(kept, 2 * ContainerManager::kKeptFinishedExecs);
+  // The oldest went with their logs; the newest are all there.
+  EXPECT_EQ(manager_->ProcessSpecOf("c1", "e0").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(Exists(layout_.ExecLogPath("e0")));
+  EXPECT_FALSE(Exists(layout_.ExecExitPath("e0")));
+  for (int i = n - static_cast<int>(ContainerManager::kKeptFinishedExecs);
+       i < n; ++i) {
+    EXPECT_TRUE(manager_->ProcessSpecOf("c1", "e" + std::to_string(i)).ok())
+        << i;
+  }
 }
 
 }  // namespace

@@ -153,6 +153,21 @@ TEST_F(ContainerManagerTest, RecoveryReconcilesNetworksWithLiveContainers) {
   EXPECT_EQ(network_.reconciled["n1"].ports_size(), 0);
 }
 
+TEST_F(ContainerManagerTest, OverlayPathsRefuseCommasAndColons) {
+  v1::ContainerSpec spec = Spec();
+  spec.set_rootfs(rootfs_ + ",upperdir=/etc");
+  EXPECT_EQ(manager_->Create("c", spec).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(Exists(Layout("c").bundle_dir()));
+  manager_.reset();
+  options_.run_dir += ":x";
+  ContainerManager bad(
+      options_, std::make_unique<FakeMonitorControl>(&fake_),
+      std::make_unique<warren::testing::FakeCgroupControl>(&cgroups_),
+      std::make_unique<warren::testing::FakeNetworkControl>(&network_));
+  EXPECT_EQ(bad.Init().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(ContainerManagerTest, DuplicateAndUnknownIds) {
   ASSERT_TRUE(manager_->Create("c1", Spec()).ok());
   EXPECT_EQ(manager_->Create("c1", Spec()).status().code(),
