@@ -24,6 +24,13 @@ v1::Event ContainerEvent(const std::string& key, absl::string_view type) {
   return event;
 }
 
+v1::Event ExecEvent(const std::string& key, const std::string& exec_id,
+                    absl::string_view type) {
+  v1::Event event = ContainerEvent(key, type);
+  event.set_exec_id(exec_id);
+  return event;
+}
+
 std::vector<v1::Event> ExitEvents(const std::string& id,
                                   const v1::ExitStatus& exit) {
   std::vector<v1::Event> events;

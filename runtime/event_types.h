@@ -33,6 +33,10 @@ bool IsEventType(absl::string_view type);
 // its container_id and tenant; the journal sets sequence and time.
 v1::Event ContainerEvent(const std::string& key, absl::string_view type);
 
+// The same for exec process `exec_id` of that container.
+v1::Event ExecEvent(const std::string& key, const std::string& exec_id,
+                    absl::string_view type);
+
 // What a container's exit journals: "oom" first if the OOM killer struck,
 // then "exited", both carrying `exit`.
 std::vector<v1::Event> ExitEvents(const std::string& id,
