@@ -107,20 +107,6 @@ void ContainerManager::Emit(std::vector<v1::Event> events, JournalSync sync) {
   if (journal_ != nullptr) (void)journal_->Append(std::move(events), sync);
 }
 
-absl::Status ContainerManager::Events(
-    const EventFilter& filter, uint64_t after_sequence,
-    const std::function<bool(const v1::Event&)>& emit,
-    const std::function<bool()>& cancelled) {
-  if (journal_ == nullptr) {
-    return absl::UnavailableError("the event journal is not open yet");
-  }
-  return journal_->Subscribe(filter, after_sequence, emit, cancelled);
-}
-
-void ContainerManager::EndEvents() {
-  if (journal_ != nullptr) journal_->EndSubscriptions();
-}
-
 absl::StatusOr<v1::Container> ContainerManager::Create(
     const std::string& id, const v1::ContainerSpec& spec,
     const CreateLimits& limits) {
@@ -207,6 +193,12 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   SetTimestamp(absl::Now(), record.mutable_created_at());
   if (absl::Status s = WriteProtoAtomic(layout.RecordPath(), record); !s.ok()) {
     return fail(s);
+  }
+  // The record's fsync covers its name in the bundle, not the bundle's name
+  // in its tenant's directory, nor a new tenant directory's name.
+  const std::string tenants = options_.state_dir + "/containers";
+  for (const std::string& dir : {tenants + "/" + scoped.tenant, tenants}) {
+    if (absl::Status s = SyncDir(dir); !s.ok()) return fail(s);
   }
   std::vector<v1::NamespaceInfo> namespaces = ReadNamespaces(launch->init_pid);
   absl::MutexLock lock(&mu_);

@@ -1,6 +1,6 @@
-// ContainerManager's read-only views: Inspect, List, LogPath and the
-// per-tenant count behind max_containers. Split from container_manager.cc,
-// which holds the lifecycle RPCs.
+// ContainerManager's read-only views: Inspect, List, LogPath, the event
+// subscriptions and the per-tenant count behind max_containers. Split from
+// container_manager.cc, which holds the lifecycle RPCs.
 #include <algorithm>
 #include <string>
 #include <tuple>
@@ -79,6 +79,20 @@ absl::StatusOr<std::string> ContainerManager::LogPath(const std::string& id) {
   absl::StatusOr<Entry*> e = Find(id);
   if (!e.ok()) return e.status();
   return (*e)->layout.LogPath();
+}
+
+absl::Status ContainerManager::Events(
+    const EventFilter& filter, uint64_t after_sequence,
+    const std::function<bool(const v1::Event&)>& emit,
+    const std::function<bool()>& cancelled) {
+  if (journal_ == nullptr) {
+    return absl::UnavailableError("the event journal is not open yet");
+  }
+  return journal_->Subscribe(filter, after_sequence, emit, cancelled);
+}
+
+void ContainerManager::EndEvents() {
+  if (journal_ != nullptr) journal_->EndSubscriptions();
 }
 
 }  // namespace warren::runtime

@@ -48,6 +48,8 @@ absl::Status ContainerManager::Init() {
        {options_.state_dir + "/containers", options_.run_dir + "/containers"}) {
     if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
   }
+  // Create syncs the directories under containers/; this is its name.
+  if (absl::Status s = SyncDir(options_.state_dir); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<EventJournal>> journal = EventJournal::Open(
       options_.state_dir + "/events.journal", options_.max_events);
   if (!journal.ok()) return journal.status();

@@ -55,12 +55,9 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data,
   }
   keep = true;
   if (durability != Durability::kDurable) return absl::OkStatus();
-  std::string dir = DirName(path);
-  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
+  // The file is in place either way; its name is then as durable as the
+  // directory's storage allows.
+  (void)SyncDir(DirName(path));
   return absl::OkStatus();
 }
 
@@ -169,6 +166,17 @@ absl::Status MakeDirs(const std::string& path, int mode) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", dir));
+  absl::Status status = absl::OkStatus();
+  if (fsync(fd) != 0) {
+    status = absl::ErrnoToStatus(errno, absl::StrCat("fsync ", dir));
+  }
+  close(fd);
+  return status;
 }
 
 namespace {

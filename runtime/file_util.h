@@ -66,6 +66,11 @@ absl::Status ReadProto(const std::string& path,
 // mkdir -p with `mode` for the directories it creates.
 absl::Status MakeDirs(const std::string& path, int mode = 0700);
 
+// fsync of the directory `dir`: makes the entries created in it (a new
+// subdirectory, a renamed file) survive a power loss. A file's own fsync
+// does not cover its name, and on ext4 without a journal nothing else does.
+absl::Status SyncDir(const std::string& dir);
+
 // Names in `dir` except "." and "..", in no particular order; empty if it
 // cannot be read.
 std::vector<std::string> ListDir(const std::string& dir);

@@ -1,7 +1,8 @@
 // Atomic writes in both durabilities: the new content replaces the old,
 // no temporary file is left, and a missing directory is NOT_FOUND; the same
 // for a PreparedFile, created early and committed later. MakeDirs creates
-// what is missing and names what is in the way.
+// what is missing and names what is in the way; SyncDir syncs a directory
+// and names a path that is not one.
 #include "runtime/file_util.h"
 
 #include <sys/stat.h>
@@ -102,6 +103,16 @@ TEST(MakeDirsTest, FileInTheWayNamesThePath) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_NE(s.message().find(dir + "/f/sub"), std::string::npos) << s;
   EXPECT_EQ(MakeDirs("").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SyncDirTest, SyncsADirectoryAndNamesWhatIsNotOne) {
+  std::string dir = TempDir();
+  EXPECT_TRUE(SyncDir(dir).ok());
+  absl::Status missing = SyncDir(dir + "/missing");
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound) << missing;
+  EXPECT_NE(missing.message().find(dir + "/missing"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomic(dir + "/f", "x").ok());
+  EXPECT_EQ(SyncDir(dir + "/f").code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
