@@ -74,11 +74,14 @@ absl::Status AttachNewTerminal(int socket) {
 void CloseOtherFds(int keep) { CloseOtherFds(keep, keep); }
 
 void CloseOtherFds(int keep, int also_keep) {
-  int low = std::min(keep, also_keep);
-  int high = std::max(keep, also_keep);
-  if (low > 3) syscall(SYS_close_range, 3, low - 1, 0);
-  if (high > low + 1) syscall(SYS_close_range, low + 1, high - 1, 0);
-  syscall(SYS_close_range, high + 1, ~0U, 0);
+  const int kept[2] = {std::min(keep, also_keep), std::max(keep, also_keep)};
+  int next = 3;  // the first that may close: 0-2 always stay
+  for (int fd : kept) {
+    if (fd < next) continue;  // a standard stream, or both kept are one
+    if (fd > next) syscall(SYS_close_range, next, fd - 1, 0);
+    next = fd + 1;
+  }
+  syscall(SYS_close_range, next, ~0U, 0);
 }
 
 }  // namespace warren::runtime

@@ -42,7 +42,8 @@ absl::Status AttachNewTerminal(int socket);
 // Closes every descriptor but 0-2 and `keep` (e.g. a close-on-exec error
 // pipe), so none of the monitor's reach the container.
 void CloseOtherFds(int keep);
-// The same keeping two (an error pipe and the pipe the child waits on).
+// The same keeping two (an error pipe and the pipe the child waits on), in
+// either order; a kept number below 3 keeps nothing more.
 void CloseOtherFds(int keep, int also_keep);
 
 }  // namespace warren::runtime
