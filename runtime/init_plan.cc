@@ -72,6 +72,7 @@ ContainerPaths PlanUserNamespace(const v1::ContainerSpec& spec,
   u.run_dir = Dirname(paths.merged_dir);
   u.bundle_dir = Dirname(paths.upper_dir);
   u.image_dir = u.run_dir + "/image";
+  if (HasEtcLayer(spec)) u.etc_layer_dir = paths.etc_layer_dir;
   return {AnchorPath(kAnchorBundleDirFd, paths.upper_dir),
           AnchorPath(kAnchorBundleDirFd, paths.work_dir),
           AnchorPath(kAnchorRunDirFd, paths.merged_dir),

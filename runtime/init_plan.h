@@ -98,6 +98,9 @@ struct UserNamespacePlan {
   std::string run_dir;     // host path, opened as kAnchorRunDirFd
   std::string bundle_dir;  // host path, opened as kAnchorBundleDirFd
   std::string image_dir;   // host path where the init attaches the image
+  // Host path of the /etc layer the monitor gives to the container's root
+  // with the writable layer; "" when the container has none (HasEtcLayer).
+  std::string etc_layer_dir;
 };
 
 struct InitPlan {

@@ -86,11 +86,7 @@ absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,
   };
   current_root = root;
   std::vector<std::string> layers = {paths.upper_dir, paths.work_dir};
-  struct stat st;
-  if (!paths.etc_layer_dir.empty() &&
-      stat(paths.etc_layer_dir.c_str(), &st) == 0) {
-    layers.push_back(paths.etc_layer_dir);  // none with host networking
-  }
+  if (!plan.etc_layer_dir.empty()) layers.push_back(plan.etc_layer_dir);
   for (const std::string& dir : layers) {
     if (nftw(dir.c_str(), chown_one, 16, FTW_PHYS) != 0) {
       return absl::ErrnoToStatus(

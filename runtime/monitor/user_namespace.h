@@ -28,7 +28,7 @@ absl::StatusOr<RootIds> ContainerRootIds(pid_t init_pid);
 
 // Monitor, before releasing the init: makes the image's mount point and
 // gives the container's layers (the upper tree, the work dir and the /etc
-// layer warrend wrote, if `paths` has one) to the container's root, so the
+// layer warrend wrote, if `plan` names one) to the container's root, so the
 // container can write its own "/", overlayfs its work dir, and its /etc
 // files are root's.
 absl::Status PrepareUserNamespaceLayers(const UserNamespacePlan& plan,

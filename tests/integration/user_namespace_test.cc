@@ -58,6 +58,7 @@ TEST_F(UserNamespaceTest, RootIsMappedAndOwnsItsFiles) {
                                "echo uid=$(id -u) gid=$(id -g); "
                                "echo image=$(stat -c %u:%g /bin/busybox); "
                                "echo root=$(stat -c %u:%g /); "
+                               "echo hosts=$(stat -c %u:%g /etc/hosts); "
                                "echo hi > /etc/made-here && echo wrote-etc; "
                                "mkdir /newdir && echo made-dir; "
                                "grep CapEff /proc/self/status"));
@@ -67,6 +68,8 @@ TEST_F(UserNamespaceTest, RootIsMappedAndOwnsItsFiles) {
   EXPECT_THAT(out, HasSubstr("uid=0 gid=0\n"));
   EXPECT_THAT(out, HasSubstr("image=0:0\n"));
   EXPECT_THAT(out, HasSubstr("root=0:0\n"));
+  // warrend's /etc layer was given to the container's root.
+  EXPECT_THAT(out, HasSubstr("hosts=0:0\n"));
   EXPECT_THAT(out, HasSubstr("wrote-etc\n"));
   EXPECT_THAT(out, HasSubstr("made-dir\n"));
   // The default capability set, now relative to the container's namespace.

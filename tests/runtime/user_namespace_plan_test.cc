@@ -203,6 +203,9 @@ TEST(UserNamespacePlanTest, PathsGoThroughAnchorsAndIdmappedImage) {
   EXPECT_THAT(FindMount(*layered, root)->data,
               ::testing::StartsWith("lowerdir=/proc/self/fd/512/etc-layer:"
                                     "/proc/self/fd/512/image,"));
+  // The monitor chowns it (a host path) with the writable layer.
+  EXPECT_EQ(layered->user_ns.etc_layer_dir, "/run/c/etc-layer");
+  EXPECT_EQ(plan->user_ns.etc_layer_dir, "");
   // mknod is refused in a user namespace: host nodes are bind-mounted.
   ASSERT_FALSE(plan->devices.empty());
   for (const DeviceNode& d : plan->devices) {
@@ -229,6 +232,12 @@ TEST(UserNamespacePlanTest, HostNetworkGetsTheHostsSysReadOnly) {
   EXPECT_EQ(sys[0]->flags, static_cast<unsigned long>(MS_BIND | MS_REC));
   EXPECT_TRUE(sys[1]->flags & MS_REMOUNT);
   EXPECT_TRUE(sys[1]->flags & MS_RDONLY);
+  // Host networking keeps the image's /etc files: no layer to chown.
+  ContainerPaths with_etc = kPaths;
+  with_etc.etc_layer_dir = "/run/c/etc-layer";
+  absl::StatusOr<InitPlan> host = BuildInitPlan("c", spec, with_etc);
+  ASSERT_TRUE(host.ok()) << host.status();
+  EXPECT_EQ(host->user_ns.etc_layer_dir, "");
 }
 
 TEST(UserNamespacePlanTest, WithoutUserNamespaceNothingChanges) {
