@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -144,6 +146,12 @@ int Run(int argc, char** argv) {
     return 1;
   }
   const bool peers = !absl::GetFlag(FLAGS_skip_peers);
+  // Also when warrend cannot start: no peer, host setting or mount stays.
+  absl::Cleanup undo_host = [&] {
+    if (peers) CleanupPeers(ctx);
+    RestoreHost(ctx.work_dir);
+    UnmountRunTmpfs(ctx.run_dir);
+  };
   std::vector<Series> series;
   const std::string tuning = absl::GetFlag(FLAGS_favordynmods)
                                  ? TuneHost(ctx.work_dir)
@@ -212,9 +220,7 @@ int Run(int argc, char** argv) {
     Progress("cleaning up");
     warrend.Cleanup();
   }
-  if (peers) CleanupPeers(ctx);
-  RestoreHost(ctx.work_dir);
-  UnmountRunTmpfs(ctx.run_dir);
+  std::move(undo_host).Invoke();
 
   BenchReport report;
   *report.mutable_machine() = DescribeMachine();
