@@ -46,6 +46,29 @@ std::vector<netns::PortForward> Forwards(const std::string& id,
   return out;
 }
 
+// Allocations written by a warrend from before they moved to the run
+// directory: they are taken over once (their containers may be running),
+// and the old files go.
+absl::Status TakeOverLegacyIpam(const std::string& legacy,
+                                const std::string& dir) {
+  for (const std::string& file : ListDir(legacy)) {
+    const std::string from = legacy + "/" + file;
+    if (absl::EndsWith(file, ".ips") &&
+        access((dir + "/" + file).c_str(), F_OK) != 0) {
+      absl::StatusOr<std::string> contents = ReadFile(from);
+      if (!contents.ok()) return contents.status();
+      if (absl::Status s = WriteFileAtomic(dir + "/" + file, *contents, 0600,
+                                           Durability::kAtomic);
+          !s.ok()) {
+        return s;
+      }
+    }
+    unlink(from.c_str());
+  }
+  rmdir(legacy.c_str());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 BridgeNetworking::BridgeNetworking(BridgeNetworkingOptions options,
@@ -72,9 +95,15 @@ absl::StatusOr<std::unique_ptr<BridgeNetworking>> BridgeNetworking::Open(
     netns::Firewall* firewall) {
   std::string dir = options.state_dir + "/networks";
   if (absl::Status s = MakeDirs(dir, 0700); !s.ok()) return s;
+  const std::string ipam_dir = options.run_dir + "/ipam";
   absl::StatusOr<std::unique_ptr<netns::IpamStore>> ipam =
-      netns::IpamStore::Open(options.state_dir + "/ipam");
+      netns::IpamStore::Open(ipam_dir);
   if (!ipam.ok()) return ipam.status();
+  if (absl::Status s =
+          TakeOverLegacyIpam(options.state_dir + "/ipam", ipam_dir);
+      !s.ok()) {
+    return s;
+  }
   std::unique_ptr<BridgeNetworking> n(new BridgeNetworking(
       std::move(options), ops, firewall, *std::move(ipam)));
   absl::MutexLock lock(&n->mu_);

@@ -25,7 +25,12 @@
 namespace warren::runtime {
 
 struct BridgeNetworkingOptions {
+  // Network definitions (networks/), kept across reboots.
   std::string state_dir = "/var/lib/warren";
+  // Address allocations (ipam/): they belong to containers' processes, so
+  // they live with the rest of the runtime state on the tmpfs a reboot
+  // empties (rewriting them costs no disk inode).
+  std::string run_dir = "/run/warren";
   // The network containers get when they name none ("warren", bridge
   // warren0, 10.88.0.0/16 unless warrend's flags say otherwise).
   netns::NetworkConfig default_network = netns::DefaultNetwork();

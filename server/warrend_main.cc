@@ -179,6 +179,7 @@ int Main(int argc, char** argv) {
   netns::Firewall firewall(&nft, absl::GetFlag(FLAGS_nft_table));
   runtime::BridgeNetworkingOptions net_options;
   net_options.state_dir = options.state_dir;
+  net_options.run_dir = options.run_dir;
   net_options.default_network.bridge = absl::GetFlag(FLAGS_default_bridge);
   net_options.default_network.subnet = absl::GetFlag(FLAGS_default_subnet);
   absl::StatusOr<netns::Ipv4Cidr> subnet = netns::ParseIpv4Cidr(

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "netns/attachment_plan.h"
 #include "netns/firewall.h"
+#include "runtime/file_util.h"
 #include "tests/netns/fake_firewall_ops.h"
 #include "tests/netns/fake_netlink_ops.h"
 
@@ -23,6 +24,9 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::IsEmpty;
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
 using ::testing::Not;
 
 class BridgeNetworkingTest : public ::testing::Test {
@@ -32,11 +36,13 @@ class BridgeNetworkingTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     BridgeNetworkingOptions options;
-    options.state_dir = dir_;
+    options.state_dir = dir_ + "/state";
+    options.run_dir = dir_ + "/run";
     // The queue's own checks never come due: what happens is what the test
     // asks for, on the test's thread.
     options.deferred_release.first_interval = absl::Hours(1);
     options.deferred_release.grace = absl::Hours(2);
+    options_ = options;
     absl::StatusOr<std::unique_ptr<BridgeNetworking>> n =
         BridgeNetworking::Open(options, &ops_, &firewall_);
     ASSERT_TRUE(n.ok()) << n.status();
@@ -74,6 +80,7 @@ class BridgeNetworkingTest : public ::testing::Test {
   }
 
   std::string dir_;
+  BridgeNetworkingOptions options_;
   netns::testing::FakeNetlinkOps ops_;
   netns::testing::FakeFirewallOps firewall_ops_;
   netns::Firewall firewall_{&firewall_ops_, "warren_test"};
@@ -142,6 +149,40 @@ TEST_F(BridgeNetworkingTest, ShutdownFinishesPendingReleases) {
   net_.reset();
   EXPECT_EQ(Count("DeleteLink " + veth), 1);
   EXPECT_FALSE(HasLink(veth));
+}
+
+TEST_F(BridgeNetworkingTest, AllocationsLiveInTheRunDirectory) {
+  Connect("a");
+  EXPECT_TRUE(Exists(options_.run_dir + "/ipam/warren.ips"));
+  EXPECT_FALSE(Exists(options_.state_dir + "/ipam"));
+}
+
+// A warrend from before kept allocations in the state directory: a new one
+// takes them over (their containers may still run) and removes the old.
+TEST_F(BridgeNetworkingTest, TakesOverAllocationsFromTheStateDirectory) {
+  v1::NetworkInfo first = Connect("a");
+  const std::string ip = first.ip().substr(0, first.ip().find('/'));
+  ASSERT_FALSE(ip.empty());
+  net_.reset();
+  const std::string legacy = options_.state_dir + "/ipam";
+  ASSERT_TRUE(MakeDirs(legacy).ok());
+  ASSERT_EQ(rename((options_.run_dir + "/ipam/warren.ips").c_str(),
+                   (legacy + "/warren.ips").c_str()),
+            0);
+  absl::StatusOr<std::unique_ptr<BridgeNetworking>> reopened =
+      BridgeNetworking::Open(options_, &ops_, &firewall_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  net_ = *std::move(reopened);
+  EXPECT_FALSE(Exists(legacy));
+  v1::NetworkSpec spec;
+  spec.set_mode(v1::NetworkSpec::MODE_BRIDGE);
+  spec.set_ip(ip);
+  absl::Status taken = net_->Reserve("b", spec).status();
+  EXPECT_EQ(taken.code(), absl::StatusCode::kAlreadyExists) << taken;
+  spec.clear_ip();
+  absl::StatusOr<v1::NetworkInfo> other = net_->Reserve("c", spec);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_NE(other->ip(), first.ip());
 }
 
 }  // namespace
