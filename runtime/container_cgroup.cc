@@ -156,13 +156,18 @@ absl::Status ContainerCgroup::RestrictDevices() {
 
 absl::Status ContainerCgroup::AddProcess(pid_t pid) const {
   std::string text = absl::StrCat(pid);
-  for (const std::string& dir : CgroupDirs(system_, rel_)) {
-    if (absl::Status s = WriteCgroupFile(dir + "/cgroup.procs", text);
-        !s.ok()) {
-      return s;
-    }
+  for (const std::string& file : ProcsFiles()) {
+    if (absl::Status s = WriteCgroupFile(file, text); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> ContainerCgroup::ProcsFiles() const {
+  std::vector<std::string> files;
+  for (const std::string& dir : CgroupDirs(system_, rel_)) {
+    files.push_back(dir + "/cgroup.procs");
+  }
+  return files;
 }
 
 std::vector<pid_t> ContainerCgroup::Processes() const {

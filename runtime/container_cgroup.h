@@ -62,6 +62,9 @@ class ContainerCgroup {
   // on a host with neither. Called while the cgroup is empty.
   absl::Status RestrictDevices();
   absl::Status AddProcess(pid_t pid) const;
+  // The cgroup.procs file of every hierarchy, as AddProcess writes them
+  // (for CgroupProcsFiles, which keeps them open).
+  std::vector<std::string> ProcsFiles() const;
   // Every process in the cgroup (from the first hierarchy that has one).
   std::vector<pid_t> Processes() const;
   absl::Status SetFrozen(bool frozen) const;

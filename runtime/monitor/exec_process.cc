@@ -193,7 +193,7 @@ absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
 }
 
 absl::StatusOr<ExecChild> SpawnExec(
-    pid_t init_pid, int ns_flags, const ContainerCgroup& cgroup,
+    pid_t init_pid, int ns_flags, const CgroupProcsFiles& cgroup,
     const ExecPlan& plan,
     const std::function<absl::Status()>& while_child_starts) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, init_pid, 0));
@@ -279,7 +279,7 @@ absl::StatusOr<ExecChild> SpawnExec(
     }
     return s;
   };
-  if (absl::Status s = cgroup.AddProcess(pid); !s.ok()) return kill_child(s);
+  if (absl::Status s = cgroup.Add(pid); !s.ok()) return kill_child(s);
   if (write(go[1], "G", 1) != 1) {
     return kill_child(absl::ErrnoToStatus(errno, "release exec process"));
   }

@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/warren/v1/spec.pb.h"
-#include "runtime/container_cgroup.h"
+#include "runtime/cgroup_procs_files.h"
 #include "runtime/monitor/process_setup.h"
 #include "runtime/security_plan.h"
 
@@ -61,7 +61,7 @@ int DifferentNamespaces(pid_t init_pid);
 // (FAILED_PRECONDITION, e.g. "exec nope: No such file or directory") comes
 // back here, and then no process is left.
 absl::StatusOr<ExecChild> SpawnExec(
-    pid_t init_pid, int ns_flags, const ContainerCgroup& cgroup,
+    pid_t init_pid, int ns_flags, const CgroupProcsFiles& cgroup,
     const ExecPlan& plan,
     const std::function<absl::Status()>& while_child_starts = {});
 

@@ -72,8 +72,14 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
     return absl::FailedPreconditionError(
         "the container is not running (its init is exiting)");
   }
+  if (!procs_files_.has_value()) {
+    absl::StatusOr<CgroupProcsFiles> files =
+        CgroupProcsFiles::Open(cgroup_->ProcsFiles());
+    if (!files.ok()) return files.status();
+    procs_files_.emplace(*std::move(files));
+  }
   absl::StatusOr<ExecChild> child =
-      SpawnExec(init_pid_, exec_ns_flags_, *cgroup_, *plan, create_files);
+      SpawnExec(init_pid_, exec_ns_flags_, *procs_files_, *plan, create_files);
   if (!child.ok()) {
     unlink(log_path.c_str());  // a failed exec leaves no files
     return child.status();

@@ -11,12 +11,14 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "proto/warren/v1/container.pb.h"
+#include "runtime/cgroup_procs_files.h"
 #include "runtime/container_cgroup.h"
 #include "runtime/file_util.h"
 #include "runtime/log_writer.h"
@@ -108,6 +110,8 @@ class MonitorLoop {
   pid_t init_pid_;
   // The namespaces execs join (DifferentNamespaces), -1 until the first.
   int exec_ns_flags_ = -1;
+  // The container's cgroup.procs files, opened at the first exec.
+  std::optional<CgroupProcsFiles> procs_files_;
   // ExecSecurity's last plan and what it was built from.
   std::unique_ptr<SecurityPlan> exec_security_;
   std::string exec_security_key_;
