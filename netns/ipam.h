@@ -1,7 +1,7 @@
 // IP address management for bridge networks: which container holds which
-// address. Kept on disk so that a restarted warrend hands out neither an
+// address. Kept in files so that a restarted warrend hands out neither an
 // address that a running container still uses nor leaks ones of containers
-// that are gone (see Reconcile).
+// that are gone (see Reconcile). warrend keeps them in its run directory.
 #ifndef WARREN_NETNS_IPAM_H_
 #define WARREN_NETNS_IPAM_H_
 
@@ -31,9 +31,9 @@ struct IpAllocation {
 
 // Allocations of all networks under one directory: one text file per network
 // (`<dir>/<network>.ips`, lines "<ip> <container_id>"), each replaced
-// atomically (write a temporary file, fsync, rename, fsync the directory) so
-// a crash leaves either the old or the new set, never a torn one. The file is
-// the truth: memory is only a cache of what was written successfully.
+// atomically (write a temporary file, rename; no fsync, see ipam.cc) so a
+// crash of warrend leaves either the old or the new set, never a torn one. The
+// file is the truth: memory is only a cache of what was written successfully.
 // Thread-safe. One process per directory.
 class IpamStore {
  public:

@@ -12,6 +12,7 @@
 #include "netns/firewall_plan.h"
 #include "runtime/container_id.h"
 #include "runtime/file_util.h"
+#include "runtime/ipam_takeover.h"
 #include "runtime/network_config_proto.h"
 
 namespace warren::runtime {
@@ -46,29 +47,6 @@ std::vector<netns::PortForward> Forwards(const std::string& id,
   return out;
 }
 
-// Allocations written by a warrend from before they moved to the run
-// directory: they are taken over once (their containers may be running),
-// and the old files go.
-absl::Status TakeOverLegacyIpam(const std::string& legacy,
-                                const std::string& dir) {
-  for (const std::string& file : ListDir(legacy)) {
-    const std::string from = legacy + "/" + file;
-    if (absl::EndsWith(file, ".ips") &&
-        access((dir + "/" + file).c_str(), F_OK) != 0) {
-      absl::StatusOr<std::string> contents = ReadFile(from);
-      if (!contents.ok()) return contents.status();
-      if (absl::Status s = WriteFileAtomic(dir + "/" + file, *contents, 0600,
-                                           Durability::kAtomic);
-          !s.ok()) {
-        return s;
-      }
-    }
-    unlink(from.c_str());
-  }
-  rmdir(legacy.c_str());
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 BridgeNetworking::BridgeNetworking(BridgeNetworkingOptions options,
@@ -96,14 +74,16 @@ absl::StatusOr<std::unique_ptr<BridgeNetworking>> BridgeNetworking::Open(
   std::string dir = options.state_dir + "/networks";
   if (absl::Status s = MakeDirs(dir, 0700); !s.ok()) return s;
   const std::string ipam_dir = options.run_dir + "/ipam";
-  absl::StatusOr<std::unique_ptr<netns::IpamStore>> ipam =
-      netns::IpamStore::Open(ipam_dir);
-  if (!ipam.ok()) return ipam.status();
+  if (absl::Status s = MakeDirs(ipam_dir, 0700); !s.ok()) return s;
+  // Before the store reads anything: it caches what it has read.
   if (absl::Status s =
           TakeOverLegacyIpam(options.state_dir + "/ipam", ipam_dir);
       !s.ok()) {
     return s;
   }
+  absl::StatusOr<std::unique_ptr<netns::IpamStore>> ipam =
+      netns::IpamStore::Open(ipam_dir);
+  if (!ipam.ok()) return ipam.status();
   std::unique_ptr<BridgeNetworking> n(new BridgeNetworking(
       std::move(options), ops, firewall, *std::move(ipam)));
   absl::MutexLock lock(&n->mu_);
@@ -281,6 +261,21 @@ absl::Status BridgeNetworking::Reconcile(
   absl::StatusOr<std::vector<netns::IpAllocation>> freed =
       ipam_->Reconcile(ids);
   if (!freed.ok()) status = freed.status();
+  // After a reboot the store (on the tmpfs) is empty, while the records of
+  // the containers, all stopped then, name the addresses they keep until
+  // Delete: each gets its own back. A holder already recorded costs
+  // nothing; a clash or a network that is gone leaves that one without.
+  for (const auto& [id, info] : live) {
+    if (info.network().empty() || info.ip().empty()) continue;
+    netns::NetworkConfig config;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = networks_.find(info.network());
+      if (it == networks_.end()) continue;
+      config = it->second;
+    }
+    (void)ipam_->Allocate(config, id, info.ip().substr(0, info.ip().find('/')));
+  }
   absl::flat_hash_set<std::string> bridges;
   {
     absl::MutexLock lock(&mu_);

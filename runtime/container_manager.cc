@@ -152,6 +152,12 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
        {paths.upper_dir, paths.work_dir, paths.merged_dir}) {
     if (absl::Status s = MakeDirs(dir, 0755); !s.ok()) return fail(s);
   }
+  // The record's fsync (below) covers its name in the bundle, not the
+  // bundle's name in its tenant's directory, nor a new tenant directory's.
+  const std::string tenants = options_.state_dir + "/containers";
+  for (const std::string& dir : {tenants + "/" + scoped.tenant, tenants}) {
+    if (absl::Status s = SyncDir(dir); !s.ok()) return fail(s);
+  }
   if (WantsBridge(spec.network())) {
     absl::StatusOr<v1::NetworkInfo> reserved =
         networks_->Reserve(id, spec.network());
@@ -193,12 +199,6 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
   SetTimestamp(absl::Now(), record.mutable_created_at());
   if (absl::Status s = WriteProtoAtomic(layout.RecordPath(), record); !s.ok()) {
     return fail(s);
-  }
-  // The record's fsync covers its name in the bundle, not the bundle's name
-  // in its tenant's directory, nor a new tenant directory's name.
-  const std::string tenants = options_.state_dir + "/containers";
-  for (const std::string& dir : {tenants + "/" + scoped.tenant, tenants}) {
-    if (absl::Status s = SyncDir(dir); !s.ok()) return fail(s);
   }
   std::vector<v1::NamespaceInfo> namespaces = ReadNamespaces(launch->init_pid);
   absl::MutexLock lock(&mu_);

@@ -49,7 +49,9 @@ class NetworkControl {
   virtual absl::Status ReleaseExited(const std::string& id,
                                      const std::string& network) = 0;
   // warrend start: frees what belongs to no container in `live` (id ->
-  // its NetworkInfo) and restores the port rules of the live ones.
+  // its NetworkInfo), gives the live ones back the addresses their records
+  // name if the allocations were lost (they are on a tmpfs: a reboot), and
+  // restores the port rules of the live ones.
   virtual absl::Status Reconcile(
       const absl::flat_hash_map<std::string, v1::NetworkInfo>& live) = 0;
   // The network's /etc/resolv.conf for containers ("" means the host's).

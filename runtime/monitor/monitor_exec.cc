@@ -81,6 +81,8 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   absl::StatusOr<ExecChild> child =
       SpawnExec(init_pid_, exec_ns_flags_, *procs_files_, *plan, create_files);
   if (!child.ok()) {
+    // Opened again at the next exec, should the cgroups have been replaced.
+    procs_files_.reset();
     unlink(log_path.c_str());  // a failed exec leaves no files
     return child.status();
   }

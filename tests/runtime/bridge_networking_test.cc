@@ -185,5 +185,25 @@ TEST_F(BridgeNetworkingTest, TakesOverAllocationsFromTheStateDirectory) {
   EXPECT_NE(other->ip(), first.ip());
 }
 
+// After a reboot the run directory is empty; a stopped container's record
+// still names its address, which it keeps until Delete.
+TEST_F(BridgeNetworkingTest, ReconcileGivesRecordedAddressesBack) {
+  v1::NetworkInfo kept = Connect("a");
+  const std::string ip = kept.ip().substr(0, kept.ip().find('/'));
+  net_.reset();
+  ASSERT_EQ(system(("rm -rf " + options_.run_dir).c_str()), 0);
+  absl::StatusOr<std::unique_ptr<BridgeNetworking>> rebooted =
+      BridgeNetworking::Open(options_, &ops_, &firewall_);
+  ASSERT_TRUE(rebooted.ok()) << rebooted.status();
+  net_ = *std::move(rebooted);
+  ASSERT_TRUE(net_->Reconcile({{"a", kept}}).ok());
+  v1::NetworkSpec spec;
+  spec.set_mode(v1::NetworkSpec::MODE_BRIDGE);
+  spec.set_ip(ip);
+  absl::Status taken = net_->Reserve("b", spec).status();
+  EXPECT_EQ(taken.code(), absl::StatusCode::kAlreadyExists) << taken;
+  EXPECT_THAT(Containers("warren"), Contains("a"));
+}
+
 }  // namespace
 }  // namespace warren::runtime

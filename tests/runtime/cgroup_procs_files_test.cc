@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -45,20 +47,50 @@ TEST_F(CgroupProcsFilesTest, WritesThePidToEveryFile) {
   }
 }
 
+// Descriptors open in this process, and whether all are close-on-exec.
+std::pair<int, bool> OpenDescriptors() {
+  int count = 0;
+  bool cloexec = true;
+  for (int fd = 0; fd < 1024; ++fd) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) continue;
+    ++count;
+    if (fd > 2 && !(flags & FD_CLOEXEC)) cloexec = false;
+  }
+  return {count, cloexec};
+}
+
+TEST_F(CgroupProcsFilesTest, DescriptorsAreCloseOnExecAndClosedAfter) {
+  const int before = OpenDescriptors().first;
+  {
+    absl::StatusOr<CgroupProcsFiles> files = CgroupProcsFiles::Open(paths_);
+    ASSERT_TRUE(files.ok()) << files.status();
+    auto [count, cloexec] = OpenDescriptors();
+    EXPECT_EQ(count, before + 3);
+    EXPECT_TRUE(cloexec);
+  }
+  EXPECT_EQ(OpenDescriptors().first, before);
+}
+
 TEST_F(CgroupProcsFilesTest, MissingFileIsNotFoundNamingIt) {
+  const int before = OpenDescriptors().first;
   paths_.insert(paths_.begin() + 1, dir_ + "/gone/cgroup.procs");
   absl::StatusOr<CgroupProcsFiles> files = CgroupProcsFiles::Open(paths_);
   ASSERT_EQ(files.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(files.status().message().find(dir_ + "/gone/cgroup.procs"),
             std::string::npos)
       << files.status();
+  EXPECT_EQ(OpenDescriptors().first, before);  // the first one was closed
 }
 
 TEST_F(CgroupProcsFilesTest, MovedSetKeepsItsDescriptors) {
-  absl::StatusOr<CgroupProcsFiles> files = CgroupProcsFiles::Open(paths_);
-  ASSERT_TRUE(files.ok()) << files.status();
-  CgroupProcsFiles moved = *std::move(files);
-  ASSERT_TRUE(moved.Add(7).ok());
+  std::optional<CgroupProcsFiles> moved;
+  {
+    absl::StatusOr<CgroupProcsFiles> files = CgroupProcsFiles::Open(paths_);
+    ASSERT_TRUE(files.ok()) << files.status();
+    moved.emplace(*std::move(files));
+  }  // the moved-from set is gone: it must not have closed them
+  ASSERT_TRUE(moved->Add(7).ok());
   absl::StatusOr<std::string> text = ReadFile(paths_[0]);
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(*text, "7");
