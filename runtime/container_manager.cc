@@ -100,7 +100,11 @@ absl::Status ContainerManager::Persist(const Entry& entry) {
 
 void ContainerManager::RemoveFiles(const StoreLayout& layout) {
   (void)RemoveTree(layout.run_dir());
-  (void)RemoveTree(layout.bundle_dir());
+  if (trash_ != nullptr) {
+    (void)trash_->Discard(layout.bundle_dir());
+  } else {
+    (void)RemoveTree(layout.bundle_dir());
+  }
 }
 
 void ContainerManager::Emit(std::vector<v1::Event> events, JournalSync sync) {
@@ -152,12 +156,7 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
        {paths.upper_dir, paths.work_dir, paths.merged_dir}) {
     if (absl::Status s = MakeDirs(dir, 0755); !s.ok()) return fail(s);
   }
-  // The record's fsync (below) covers its name in the bundle, not the
-  // bundle's name in its tenant's directory, nor a new tenant directory's.
-  const std::string tenants = options_.state_dir + "/containers";
-  for (const std::string& dir : {tenants + "/" + scoped.tenant, tenants}) {
-    if (absl::Status s = SyncDir(dir); !s.ok()) return fail(s);
-  }
+  if (absl::Status s = SyncBundleName(scoped.tenant); !s.ok()) return fail(s);
   if (WantsBridge(spec.network())) {
     absl::StatusOr<v1::NetworkInfo> reserved =
         networks_->Reserve(id, spec.network());
@@ -365,7 +364,7 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
     if (absl::Status s = StopForDelete(id, record, layout); !s.ok()) {
       absl::MutexLock lock(&mu_);
       if (auto it = containers_.find(id); it != containers_.end()) {
-        it->second->busy = false;
+        EndDeleteAttempt(it->second.get());
       }
       return s;
     }
@@ -374,7 +373,7 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
   if (absl::Status s = cgroups_->Remove(id); !s.ok()) {
     absl::MutexLock lock(&mu_);
     if (auto it = containers_.find(id); it != containers_.end()) {
-      it->second->busy = false;
+      EndDeleteAttempt(it->second.get());
     }
     return absl::FailedPreconditionError(
         absl::StrCat("cannot delete container \"", id, "\": ", s.message()));

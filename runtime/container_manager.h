@@ -28,6 +28,7 @@
 #include "runtime/monitor_control.h"
 #include "runtime/network_control.h"
 #include "runtime/store_layout.h"
+#include "runtime/trash_can.h"
 
 namespace warren::runtime {
 
@@ -180,13 +181,21 @@ class ContainerManager {
   absl::Status Persist(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnMonitorExit(const std::string& id);
   void MarkStopped(Entry* entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A Delete that failed gives the container back: not busy, and a stop
+  // seen meanwhile (which MarkStopped left to the Delete) made durable.
+  void EndDeleteAttempt(Entry* entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WatchOrMarkStopped(const std::string& id, Entry* entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool WaitStopped(const std::string& id, absl::Duration timeout);
   absl::Status StopForDelete(const std::string& id, const v1::Container& record,
                              const StoreLayout& layout);
   void Recover(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The container's run directory, and its bundle (into the trash).
   void RemoveFiles(const StoreLayout& layout);
+  // Create: the record's fsync covers its name in the bundle, not the
+  // bundle's name in its tenant's directory (synced here), nor a new tenant
+  // directory's in containers/ (synced once per tenant and warrend).
+  absl::Status SyncBundleName(const std::string& tenant);
   // The container's /etc/hosts, hostname and resolv.conf in its upper layer.
   absl::Status WriteEtc(const std::string& id, const v1::ContainerSpec& spec,
                         const StoreLayout& layout, const v1::NetworkInfo& net);
@@ -229,10 +238,14 @@ class ContainerManager {
   std::unique_ptr<NetworkControl> networks_;
   // Opened by Init before the watcher thread starts; null before Init.
   std::unique_ptr<EventJournal> journal_;
+  // state_dir/trash, made by Init: where deleted bundles go (null before).
+  std::unique_ptr<TrashCan> trash_;
   absl::Mutex mu_;
   absl::CondVar changed_;
   absl::flat_hash_map<std::string, std::unique_ptr<Entry>> containers_
       ABSL_GUARDED_BY(mu_);
+  // Tenants whose directory's name in containers/ a Create has synced.
+  std::set<std::string> synced_tenants_ ABSL_GUARDED_BY(mu_);
   // "<container>/<exec id>" of execs being started (their record is written
   // meanwhile): the id is taken.
   std::set<std::string> starting_execs_ ABSL_GUARDED_BY(mu_);

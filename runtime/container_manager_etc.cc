@@ -54,4 +54,17 @@ absl::Status ContainerManager::WriteEtc(const std::string& id,
       RenderEtcFiles(hostname, net.ip().substr(0, net.ip().find('/')), resolv));
 }
 
+absl::Status ContainerManager::SyncBundleName(const std::string& tenant) {
+  const std::string tenants = options_.state_dir + "/containers";
+  if (absl::Status s = SyncDir(tenants + "/" + tenant); !s.ok()) return s;
+  {
+    absl::MutexLock lock(&mu_);
+    if (synced_tenants_.count(tenant) > 0) return absl::OkStatus();
+  }
+  if (absl::Status s = SyncDir(tenants); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  synced_tenants_.insert(tenant);
+  return absl::OkStatus();
+}
+
 }  // namespace warren::runtime

@@ -50,6 +50,7 @@ absl::Status ContainerManager::Init() {
   }
   // Create syncs the directories under containers/; this is its name.
   if (absl::Status s = SyncDir(options_.state_dir); !s.ok()) return s;
+  trash_ = std::make_unique<TrashCan>(options_.state_dir + "/trash");
   absl::StatusOr<std::unique_ptr<EventJournal>> journal = EventJournal::Open(
       options_.state_dir + "/events.journal", options_.max_events);
   if (!journal.ok()) return journal.status();
@@ -148,10 +149,17 @@ void ContainerManager::MarkStopped(Entry* e) {
   // Journal, then persist STOPPED (which keeps recovery from journaling the
   // exit again). A crash in between is caught by the journal's own record.
   std::string key = ContainerKey(r.tenant(), r.id());
+  // A Delete is waiting for this stop and removes the record next; its
+  // "deleted" event syncs the journal, this exit with it. Until then a
+  // crash leaves the old record, whose dead monitor makes recovery stop it
+  // again (journaling the exit if the journal lost it): three fsyncs fewer
+  // per forced Delete, and none of them under mu_.
+  const bool deleting = e->busy;
   // Synced before the record says STOPPED: recovery skips STOPPED records,
   // so an exit event lost after that would never be journaled.
   if (journal_ != nullptr && journal_->LastTypeOf(key) != kEventExited) {
-    Emit(ExitEvents(key, exit));
+    Emit(ExitEvents(key, exit),
+         deleting ? JournalSync::kWriteOnly : JournalSync::kFsync);
   }
   r.set_state(v1::STOPPED);
   r.set_pid(0);
@@ -159,8 +167,17 @@ void ContainerManager::MarkStopped(Entry* e) {
   r.set_signal(exit.signal());
   r.set_oom_killed(exit.oom_killed());
   *r.mutable_finished_at() = exit.finished_at();
-  (void)Persist(*e);
+  if (!deleting) (void)Persist(*e);
   changed_.SignalAll();
+}
+
+void ContainerManager::EndDeleteAttempt(Entry* e) {
+  e->busy = false;
+  // MarkStopped left the stop unsynced for the Delete that gave up.
+  if (e->record.state() == v1::STOPPED) {
+    Emit({}, JournalSync::kFsync);
+    (void)Persist(*e);
+  }
 }
 
 void ContainerManager::OnMonitorExit(const std::string& id) {

@@ -2,7 +2,8 @@
 // Create, Pause/Resume/Update and when a container stops, not at Start;
 // the start mark, the spec copy for the monitor, the init's exit and the
 // exec records live in the run directory, which a warrend restart keeps
-// and a reboot empties. No root needed.
+// and a reboot empties. A deleted bundle goes through state_dir/trash; a
+// forced Delete leaves the stop to its own journal sync. No root needed.
 #include <string>
 
 #include "gmock/gmock.h"
@@ -14,6 +15,7 @@
 namespace warren::runtime {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::StartsWith;
 using warren::testing::FakeMonitorControl;
 
@@ -24,7 +26,78 @@ class ContainerManagerDurabilityTest : public ContainerManagerFixture {
     EXPECT_TRUE(ReadProto(Layout(id).RecordPath(), &record).ok());
     return record;
   }
+
+  // The event types journaled for `id`, read from the file by a journal of
+  // its own (as the next warrend would).
+  std::vector<std::string> JournaledTypes(const std::string& id) {
+    absl::StatusOr<std::unique_ptr<EventJournal>> j =
+        EventJournal::Open(options_.state_dir + "/events.journal");
+    EXPECT_TRUE(j.ok()) << j.status();
+    std::vector<std::string> types;
+    if (!j.ok()) return types;
+    EventFilter filter;
+    filter.container_keys = {id};
+    for (const v1::Event& e : (*j)->Read(filter, 0)) types.push_back(e.type());
+    return types;
+  }
+
+  std::string Trash() { return options_.state_dir + "/trash"; }
 };
+
+TEST_F(ContainerManagerDurabilityTest, DeleteMovesTheBundleToTheTrash) {
+  ASSERT_TRUE(manager_->Create("c", Spec()).ok());
+  ASSERT_TRUE(WriteFileAtomic(Layout("c").LogPath(), "output\n").ok());
+  ASSERT_TRUE(manager_->Delete("c", false).ok());
+  EXPECT_FALSE(Exists(Layout("c").bundle_dir()));
+  EXPECT_FALSE(Exists(Layout("c").run_dir()));
+  // The id is free at once, while the old bundle may still be in the trash.
+  ASSERT_TRUE(manager_->Create("c", Spec()).ok());
+  EXPECT_FALSE(Exists(Layout("c").LogPath()));
+  ASSERT_TRUE(manager_->Delete("c", false).ok());
+  manager_.reset();  // finishes the removals
+  EXPECT_TRUE(ListDir(Trash()).empty());
+}
+
+TEST_F(ContainerManagerDurabilityTest, TrashLeftByACrashIsEmptiedAtStart) {
+  manager_.reset();
+  ASSERT_TRUE(MakeDirs(Trash() + "/1-0/upper/etc").ok());
+  ASSERT_TRUE(WriteFileAtomic(Trash() + "/1-0/container.log", "x").ok());
+  NewManager();
+  manager_.reset();
+  EXPECT_TRUE(ListDir(Trash()).empty());
+  NewManager();
+  // The trash is no container.
+  EXPECT_TRUE(manager_->List({}).empty());
+}
+
+TEST_F(ContainerManagerDurabilityTest, ForcedDeleteJournalsExitThenDeleted) {
+  ASSERT_TRUE(manager_->Create("c", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("c").ok());
+  ASSERT_TRUE(manager_->Delete("c", true).ok());
+  EXPECT_THAT(JournaledTypes("c"),
+              ElementsAre("created", "started", "exited", "deleted"));
+}
+
+TEST_F(ContainerManagerDurabilityTest, FailedDeleteStillRecordsTheStop) {
+  ASSERT_TRUE(manager_->Create("c", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("c").ok());
+  cgroups_.remove_status = absl::FailedPreconditionError("cgroup busy");
+  EXPECT_EQ(manager_->Delete("c", true).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The stop the Delete caused is durable although the Delete gave up.
+  v1::Container record = OnDisk("c");
+  EXPECT_EQ(record.state(), v1::STOPPED);
+  EXPECT_EQ(record.exit_code(), 128 + 15);  // the fake dies of SIGTERM
+  EXPECT_THAT(JournaledTypes("c"), ElementsAre("created", "started", "exited"));
+  // A restart neither repeats the exit nor loses the container.
+  NewManager();
+  EXPECT_EQ(manager_->Inspect("c")->exit_code(), 128 + 15);
+  EXPECT_THAT(JournaledTypes("c"), ElementsAre("created", "started", "exited"));
+  cgroups_.remove_status = absl::OkStatus();
+  ASSERT_TRUE(manager_->Delete("c", false).ok());
+  EXPECT_THAT(JournaledTypes("c"),
+              ElementsAre("created", "started", "exited", "deleted"));
+}
 
 TEST_F(ContainerManagerDurabilityTest, StartMarksTheRunDirNotTheRecord) {
   ASSERT_TRUE(manager_->Create("c", Spec()).ok());
