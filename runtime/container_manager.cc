@@ -156,7 +156,6 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
        {paths.upper_dir, paths.work_dir, paths.merged_dir}) {
     if (absl::Status s = MakeDirs(dir, 0755); !s.ok()) return fail(s);
   }
-  if (absl::Status s = SyncBundleName(scoped.tenant); !s.ok()) return fail(s);
   if (WantsBridge(spec.network())) {
     absl::StatusOr<v1::NetworkInfo> reserved =
         networks_->Reserve(id, spec.network());
@@ -173,9 +172,13 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
       !s.ok()) {
     return fail(s);
   }
-  absl::StatusOr<MonitorLaunch> launch = monitors_->Launch(id, layout);
+  // The bundle's name is synced while the monitor sets the init up.
+  absl::Status synced;
+  absl::StatusOr<MonitorLaunch> launch = monitors_->Launch(
+      id, layout, [&] { synced = SyncBundleName(scoped.tenant); });
   if (!launch.ok()) return fail(launch.status());
   launched = true;
+  if (!synced.ok()) return fail(synced);
   if (!net.network().empty()) {
     if (absl::Status s = networks_->Attach(id, launch->init_pid); !s.ok()) {
       return fail(s);

@@ -6,6 +6,9 @@
 
 #include <sys/types.h>
 
+#include <functional>
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/exec_spec.h"
@@ -24,8 +27,11 @@ class MonitorControl {
 
   // Starts a monitor for the container whose spec is at layout.SpecPath();
   // returns once its init is set up and blocked before execve.
-  virtual absl::StatusOr<MonitorLaunch> Launch(const std::string& id,
-                                               const StoreLayout& layout) = 0;
+  // `while_starting` (may be empty) runs once the monitor process exists,
+  // while it sets the init up: the caller's own work overlaps that.
+  virtual absl::StatusOr<MonitorLaunch> Launch(
+      const std::string& id, const StoreLayout& layout,
+      const std::function<void()>& while_starting) = 0;
   // Releases the init to execve. FAILED_PRECONDITION if execve failed.
   virtual absl::Status Start(const StoreLayout& layout) = 0;
   // Signals the init (or all of the container's processes).

@@ -56,7 +56,8 @@ absl::Status Call(const StoreLayout& layout, const MonitorRequest& request) {
 }  // namespace
 
 absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
-    const std::string& id, const StoreLayout& layout) {
+    const std::string& id, const StoreLayout& layout,
+    const std::function<void()>& while_starting) {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return absl::ErrnoToStatus(errno, "pipe");
   absl::Cleanup close_read = [&] { close(ready[0]); };
@@ -88,6 +89,7 @@ absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
   }
   // The spawned process forks the real monitor and exits at once.
   waitpid(pid, nullptr, 0);
+  if (while_starting) while_starting();
 
   std::string data;
   char buf[4096];

@@ -28,8 +28,9 @@ class ProcessMonitorControl : public MonitorControl {
       : monitor_binary_(std::move(monitor_binary)),
         options_(std::move(options)) {}
 
-  absl::StatusOr<MonitorLaunch> Launch(const std::string& id,
-                                       const StoreLayout& layout) override;
+  absl::StatusOr<MonitorLaunch> Launch(
+      const std::string& id, const StoreLayout& layout,
+      const std::function<void()>& while_starting) override;
   absl::Status Start(const StoreLayout& layout) override;
   absl::Status Kill(const StoreLayout& layout, int signal, bool all) override;
   absl::StatusOr<int> Watch(const StoreLayout& layout) override;

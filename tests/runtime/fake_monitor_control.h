@@ -49,7 +49,9 @@ class FakeMonitorControl : public runtime::MonitorControl {
   explicit FakeMonitorControl(State* state) : state_(state) {}
 
   absl::StatusOr<runtime::MonitorLaunch> Launch(
-      const std::string& id, const runtime::StoreLayout& layout) override {
+      const std::string& id, const runtime::StoreLayout& layout,
+      const std::function<void()>& while_starting) override {
+    if (while_starting) while_starting();
     absl::MutexLock lock(&state_->mu);
     state_->calls.push_back("launch " + id);
     if (!state_->launch_status.ok()) return state_->launch_status;
