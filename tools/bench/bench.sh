@@ -46,7 +46,8 @@ if ((${#missing[@]} > 0)); then
 fi
 
 bazel build --noshow_progress -c opt //server:warrend \
-  //runtime/monitor:warren-monitor //tools/cli:warren //tools/bench:warren-bench
+  //runtime/monitor:warren-monitor //tools/cli:warren //tools/bench:warren-bench \
+  //tools/bench:grpc_floor_server
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 
 work=$(mktemp -d /tmp/warren-bench.XXXXXX)
@@ -72,6 +73,7 @@ mkdir -p tools/bench/results
   --warrend="$bin/server/warrend" \
   --monitor="$bin/runtime/monitor/warren-monitor" \
   --warren_cli="$bin/tools/cli/warren" \
+  --grpc_floor_server="$bin/tools/bench/grpc_floor_server" \
   --image_script="$PWD/tools/image/build_busybox_rootfs.sh" \
   --make_certs="$PWD/tools/make_test_certs.sh" \
   "$@" &

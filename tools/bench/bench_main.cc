@@ -53,6 +53,8 @@ ABSL_FLAG(std::string, out_dir, "", "where the report goes (required)");
 ABSL_FLAG(std::string, warrend, "", "warrend binary");
 ABSL_FLAG(std::string, monitor, "", "warren-monitor binary");
 ABSL_FLAG(std::string, warren_cli, "", "warren CLI binary");
+ABSL_FLAG(std::string, grpc_floor_server, "",
+          "grpc_floor_server binary (empty: no bare-grpc row under Inspect)");
 ABSL_FLAG(std::string, image_script, "",
           "tools/image/build_busybox_rootfs.sh (builds the shared rootfs)");
 ABSL_FLAG(std::string, make_certs, "",
@@ -73,6 +75,7 @@ BenchContext ContextFromFlags() {
   ctx.run_dir = ctx.work_dir + "/run";
   ctx.warrend = absl::GetFlag(FLAGS_warrend);
   ctx.monitor = absl::GetFlag(FLAGS_monitor);
+  ctx.grpc_floor_server = absl::GetFlag(FLAGS_grpc_floor_server);
   ctx.warren_cli = absl::GetFlag(FLAGS_warren_cli);
   ctx.runs = absl::GetFlag(FLAGS_runs);
   ctx.fleet = absl::GetFlag(FLAGS_fleet);

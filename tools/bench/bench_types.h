@@ -50,14 +50,15 @@ struct BenchContext {
   // state (warrend's run_dir, runc's and crun's --root, containerd's state,
   // podman's runroot), where their defaults put it (/run).
   std::string run_dir;
-  std::string image;         // busybox root filesystem directory
-  std::string warrend;       // warrend binary
-  std::string monitor;       // warren-monitor binary
-  std::string warren_cli;    // warren CLI binary
-  int churn_clients = 4;     // concurrent clients in churn
-  double churn_seconds = 5;  // how long churn runs
-  int fleet = 1000;          // containers for density, API, recovery
-  int peer_density = 20;     // containers per peer for shim/conmon memory
+  std::string image;              // busybox root filesystem directory
+  std::string warrend;            // warrend binary
+  std::string monitor;            // warren-monitor binary
+  std::string warren_cli;         // warren CLI binary
+  std::string grpc_floor_server;  // tools/bench/grpc_floor_server (optional)
+  int churn_clients = 4;          // concurrent clients in churn
+  double churn_seconds = 5;       // how long churn runs
+  int fleet = 1000;               // containers for density, API, recovery
+  int peer_density = 20;          // containers per peer for shim/conmon memory
   int64_t stream_bytes = int64_t{1} << 30;
 };
 

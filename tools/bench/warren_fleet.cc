@@ -1,7 +1,13 @@
 // RunWarrenFleet: K running containers, then density, API latency and
 // crash recovery measured on them.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <random>
@@ -14,6 +20,8 @@
 #include "tools/bench/host_quiet.h"
 #include "tools/bench/warren_bench_util.h"
 #include "tools/bench/warren_scenarios.h"
+
+extern char** environ;
 
 namespace warren::bench {
 namespace {
@@ -111,6 +119,19 @@ void MeasureApi(v1::ContainerService::Stub* stub, bool tls,
   out->push_back(std::move(list));
 }
 
+// kInspectSamples timed Health/Check calls through `health`.
+void TimeHealthChecks(grpc::health::v1::Health::Stub* health, Series* series) {
+  TimeCalls(
+      kInspectSamples,
+      [&](int) {
+        grpc::ClientContext ctx;
+        grpc::health::v1::HealthCheckRequest req;
+        grpc::health::v1::HealthCheckResponse resp;
+        return health->Check(&ctx, req, &resp);
+      },
+      series);
+}
+
 // The same timing for Health/Check, which gRPC answers itself: what a
 // unary call over the unix socket costs here before any handler runs.
 void MeasureHealthFloor(const BenchWarrend& warrend, std::vector<Series>* out) {
@@ -123,16 +144,51 @@ void MeasureHealthFloor(const BenchWarrend& warrend, std::vector<Series>* out) {
                "unary grpc.health.v1.Health/Check (answered by gRPC's "
                "built-in health service, no warren handler) over the unix "
                "socket, one connection: the floor under Inspect"};
-  TimeCalls(
-      kInspectSamples,
-      [&](int) {
-        grpc::ClientContext ctx;
-        grpc::health::v1::HealthCheckRequest req;
-        grpc::health::v1::HealthCheckResponse resp;
-        return health->Check(&ctx, req, &resp);
-      },
-      &floor);
+  TimeHealthChecks(health.get(), &floor);
   out->push_back(std::move(floor));
+}
+
+// The same call against grpc_floor_server (one thread on one completion
+// queue answering with an empty message): gRPC's own cost per call here,
+// as a "bare-grpc" row under Inspect. Nothing if the binary is not given.
+void MeasureBareGrpc(const BenchContext& ctx, std::vector<Series>* out) {
+  if (ctx.grpc_floor_server.empty()) return;
+  const std::string socket = ctx.work_dir + "/grpc-floor.sock";
+  unlink(socket.c_str());
+  std::string address = "unix:" + socket;
+  char* argv[] = {const_cast<char*>(ctx.grpc_floor_server.c_str()),
+                  address.data(), nullptr};
+  Series bare{kInspectUnix,
+              "bare-grpc",
+              "us",
+              {},
+              0,
+              "the same Health/Check call against tools/bench/"
+              "grpc_floor_server: one thread polling one completion queue "
+              "(gRPC's async API), answering with an empty message, no "
+              "handler: what any server of this gRPC build costs per call "
+              "here"};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv, environ) != 0) {
+    bare.errors = 1;
+    absl::StrAppend(&bare.note, "; cannot start ", argv[0]);
+    out->push_back(std::move(bare));
+    return;
+  }
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                 std::chrono::seconds(5))) {
+    bare.errors = 1;
+    absl::StrAppend(&bare.note, "; the server did not come up");
+  } else {
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    TimeHealthChecks(health.get(), &bare);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  unlink(socket.c_str());
+  out->push_back(std::move(bare));
 }
 
 // Median of the first (or last) tenth of `ms`: how a fleet's Create+Start
@@ -292,6 +348,7 @@ void RunWarrenFleet(const BenchContext& ctx, BenchWarrend& warrend,
     const size_t api_first = out->size();
     MeasureApi(unix_stub.get(), false, running, out);
     MeasureHealthFloor(warrend, out);
+    MeasureBareGrpc(ctx, out);
     if (warrend.has_tls()) {
       auto tls_stub = v1::ContainerService::NewStub(warrend.TlsChannel());
       MeasureApi(tls_stub.get(), true, running, out);
