@@ -99,12 +99,15 @@ absl::Status ContainerManager::Persist(const Entry& entry) {
 }
 
 void ContainerManager::RemoveFiles(const StoreLayout& layout) {
-  (void)RemoveTree(layout.run_dir());
+  // The bundle (the record) first: a run directory without a container
+  // is removed at the next start, a record without its run directory
+  // would come back without its exit.
   if (trash_ != nullptr) {
     (void)trash_->Discard(layout.bundle_dir());
   } else {
     (void)RemoveTree(layout.bundle_dir());
   }
+  (void)RemoveTree(layout.run_dir());
 }
 
 void ContainerManager::Emit(std::vector<v1::Event> events, JournalSync sync) {
@@ -173,7 +176,8 @@ absl::StatusOr<v1::Container> ContainerManager::Create(
     return fail(s);
   }
   // The bundle's name is synced while the monitor sets the init up.
-  absl::Status synced;
+  absl::Status synced = absl::InternalError(absl::StrCat(
+      "the monitor of \"", id, "\" started without syncing its bundle"));
   absl::StatusOr<MonitorLaunch> launch = monitors_->Launch(
       id, layout, [&] { synced = SyncBundleName(scoped.tenant); });
   if (!launch.ok()) return fail(launch.status());
@@ -385,11 +389,13 @@ absl::Status ContainerManager::Delete(const std::string& id, bool force) {
     (void)networks_->ReleaseExited(id, record.network().network());
   }
   ForgetExecs(id, layout);
+  // The commit point, synced (with the stop MarkStopped left unsynced)
+  // before any file goes: recovery finishes a Delete it finds journaled.
+  Emit({ContainerEvent(id, kEventDeleted)});
   RemoveFiles(layout);
   absl::MutexLock lock(&mu_);
   containers_.erase(id);
   changed_.SignalAll();
-  Emit({ContainerEvent(id, kEventDeleted)});
   return absl::OkStatus();
 }
 

@@ -163,6 +163,9 @@ class ContainerManager {
     // "started" is journaled before "exited".
     bool starting = false;
     bool exit_pending = false;
+    // MarkStopped left this stop to the Delete under way: the journal is
+    // not synced and the record still says it runs (EndDeleteAttempt).
+    bool stop_unsynced = false;
     // The namespaces of init `namespaces_pid` as Inspect reports them:
     // read once (at Create, or at the first Inspect after a recovery)
     // rather than 16 /proc lookups per call. An init only changes its own
@@ -195,7 +198,8 @@ class ContainerManager {
   // Create: the record's fsync covers its name in the bundle, not the
   // bundle's name in its tenant's directory (synced here), nor a new tenant
   // directory's in containers/ (synced once per tenant and warrend).
-  absl::Status SyncBundleName(const std::string& tenant);
+  absl::Status SyncBundleName(const std::string& tenant)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // The container's /etc/hosts, hostname and resolv.conf in its upper layer.
   absl::Status WriteEtc(const std::string& id, const v1::ContainerSpec& spec,
                         const StoreLayout& layout, const v1::NetworkInfo& net);

@@ -48,9 +48,10 @@ absl::Status ContainerManager::Init() {
        {options_.state_dir + "/containers", options_.run_dir + "/containers"}) {
     if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
   }
+  // Made before the state directory is synced, which names it.
+  trash_ = std::make_unique<TrashCan>(options_.state_dir + "/trash");
   // Create syncs the directories under containers/; this is its name.
   if (absl::Status s = SyncDir(options_.state_dir); !s.ok()) return s;
-  trash_ = std::make_unique<TrashCan>(options_.state_dir + "/trash");
   absl::StatusOr<std::unique_ptr<EventJournal>> journal = EventJournal::Open(
       options_.state_dir + "/events.journal", options_.max_events);
   if (!journal.ok()) return journal.status();
@@ -97,6 +98,13 @@ absl::Status ContainerManager::Init() {
 
 void ContainerManager::Recover(const std::string& id) {
   auto entry = std::make_unique<Entry>(LayoutFor(id));
+  if (journal_ != nullptr && journal_->LastTypeOf(id) == kEventDeleted) {
+    // A Delete journaled (its commit point) whose files were not all gone
+    // (a crash, or a rename the disk lost): its cgroups and address were
+    // released before; only the files are left to remove.
+    RemoveFiles(entry->layout);
+    return;
+  }
   if (!ReadProto(entry->layout.RecordPath(), &entry->record).ok()) {
     // A Create that never finished: its monitor (if any) must not keep a
     // container nobody knows about.
@@ -167,14 +175,19 @@ void ContainerManager::MarkStopped(Entry* e) {
   r.set_signal(exit.signal());
   r.set_oom_killed(exit.oom_killed());
   *r.mutable_finished_at() = exit.finished_at();
-  if (!deleting) (void)Persist(*e);
+  if (deleting) {
+    e->stop_unsynced = true;
+  } else {
+    (void)Persist(*e);
+  }
   changed_.SignalAll();
 }
 
 void ContainerManager::EndDeleteAttempt(Entry* e) {
   e->busy = false;
   // MarkStopped left the stop unsynced for the Delete that gave up.
-  if (e->record.state() == v1::STOPPED) {
+  if (e->stop_unsynced) {
+    e->stop_unsynced = false;
     Emit({}, JournalSync::kFsync);
     (void)Persist(*e);
   }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -127,6 +128,10 @@ absl::Status EventJournal::Load() {
 }
 
 void EventJournal::Remember(const v1::Event& e) {
+  // An exec's events share its container's key but say nothing about the
+  // container's own state: an exec exit journaled after the container's
+  // must not hide that exit from recovery.
+  if (absl::StartsWith(e.type(), "exec_")) return;
   last_by_key_[EventKey(e)] = LastEvent{e.type(), e.sequence()};
 }
 

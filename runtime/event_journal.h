@@ -95,9 +95,10 @@ class EventJournal {
   // The sequence number of the newest event (0 if there was none yet).
   uint64_t last_sequence() const;
 
-  // The type of the newest retained event of the container with key `key`,
-  // "" if none.
-  // Recovery uses it to journal an exit exactly once.
+  // The type of the newest retained event of the container with key `key`
+  // about the container itself (exec events left out), "" if none.
+  // Recovery uses it to journal an exit exactly once, and to finish a
+  // Delete whose "deleted" was journaled.
   std::string LastTypeOf(const std::string& key) const;
 
  private:

@@ -16,7 +16,7 @@ TrashCan::TrashCan(std::string dir) : dir_(std::move(dir)) {
   (void)MakeDirs(dir_);
   {
     absl::MutexLock lock(&mu_);
-    // Left by a crash (or a stop with a full queue).
+    // Left by a crash.
     for (const std::string& name : ListDir(dir_)) {
       queue_.push_back(absl::StrCat(dir_, "/", name));
     }
@@ -53,6 +53,7 @@ absl::Status TrashCan::Discard(const std::string& path) {
   }
   absl::MutexLock lock(&mu_);
   queue_.push_back(std::move(name));
+  ++moved_;
   return absl::OkStatus();
 }
 

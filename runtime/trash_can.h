@@ -44,6 +44,11 @@ class TrashCan {
   void Drain();
 
   const std::string& dir() const { return dir_; }
+  // How many Discards moved their path (rather than removing it in place).
+  uint64_t moved() {
+    absl::MutexLock lock(&mu_);
+    return moved_;
+  }
 
  private:
   void Loop();
@@ -54,6 +59,7 @@ class TrashCan {
   int removing_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_name_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t moved_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/container_manager.h"
+#include "runtime/event_types.h"
 #include "runtime/file_util.h"
 #include "tests/runtime/container_manager_fixture.h"
 
@@ -76,6 +77,57 @@ TEST_F(ContainerManagerDurabilityTest, ForcedDeleteJournalsExitThenDeleted) {
   ASSERT_TRUE(manager_->Delete("c", true).ok());
   EXPECT_THAT(JournaledTypes("c"),
               ElementsAre("created", "started", "exited", "deleted"));
+}
+
+TEST_F(ContainerManagerDurabilityTest, JournaledDeleteIsFinishedAtStart) {
+  ASSERT_TRUE(manager_->Create("c", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("c").ok());
+  manager_.reset();
+  // A crash right after Delete journaled "deleted" (its commit point): the
+  // files, or a rename of the bundle the disk lost, are still there.
+  {
+    absl::StatusOr<std::unique_ptr<EventJournal>> j =
+        EventJournal::Open(options_.state_dir + "/events.journal");
+    ASSERT_TRUE(j.ok()) << j.status();
+    v1::ExitStatus exit;
+    exit.set_exit_code(143);
+    std::vector<v1::Event> events = ExitEvents("c", exit);
+    events.push_back(ContainerEvent("c", kEventDeleted));
+    ASSERT_TRUE((*j)->Append(events).ok());
+  }
+  NewManager();
+  EXPECT_EQ(manager_->Inspect("c").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_FALSE(Exists(Layout("c").bundle_dir()));
+  EXPECT_FALSE(Exists(Layout("c").run_dir()));
+  EXPECT_THAT(JournaledTypes("c"),
+              ElementsAre("created", "started", "exited", "deleted"));
+  // The id can be used again, and that container survives restarts.
+  ASSERT_TRUE(manager_->Create("c", Spec()).ok());
+  NewManager();
+  EXPECT_TRUE(manager_->Inspect("c").ok());
+}
+
+TEST_F(ContainerManagerDurabilityTest, ExecExitAfterTheStopDoesNotHideIt) {
+  ASSERT_TRUE(manager_->Create("c", Spec()).ok());
+  ASSERT_TRUE(manager_->Start("c").ok());
+  manager_.reset();
+  FakeMonitorControl::Exit(&fake_, Layout("c"), 143);
+  // A crash in a forced Delete after the stop was journaled (unsynced)
+  // and an exec's exit after it: the record still says RUNNING.
+  {
+    absl::StatusOr<std::unique_ptr<EventJournal>> j =
+        EventJournal::Open(options_.state_dir + "/events.journal");
+    ASSERT_TRUE(j.ok()) << j.status();
+    v1::ExitStatus exit;
+    exit.set_exit_code(143);
+    ASSERT_TRUE((*j)->Append(ExitEvents("c", exit)).ok());
+    ASSERT_TRUE((*j)->Append({ExecEvent("c", "e1", kEventExecExited)}).ok());
+  }
+  NewManager();
+  EXPECT_EQ(manager_->Inspect("c")->exit_code(), 143);
+  EXPECT_THAT(JournaledTypes("c"),
+              ElementsAre("created", "started", "exited", "exec_exited"));
 }
 
 TEST_F(ContainerManagerDurabilityTest, FailedDeleteStillRecordsTheStop) {

@@ -51,10 +51,13 @@ class FakeMonitorControl : public runtime::MonitorControl {
   absl::StatusOr<runtime::MonitorLaunch> Launch(
       const std::string& id, const runtime::StoreLayout& layout,
       const std::function<void()>& while_starting) override {
-    if (while_starting) while_starting();
+    {
+      absl::MutexLock lock(&state_->mu);
+      state_->calls.push_back("launch " + id);
+      if (!state_->launch_status.ok()) return state_->launch_status;
+    }
+    if (while_starting) while_starting();  // as the real one: once spawned
     absl::MutexLock lock(&state_->mu);
-    state_->calls.push_back("launch " + id);
-    if (!state_->launch_status.ok()) return state_->launch_status;
     int fds[2];
     if (pipe(fds) != 0) return absl::InternalError("pipe");
     pending_read_ends_[layout.bundle_dir()] = fds[0];

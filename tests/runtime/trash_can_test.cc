@@ -49,6 +49,7 @@ TEST_F(TrashCanTest, DiscardMovesAtOnceAndRemovesInTheBackground) {
   // The same name can be used again before the removal is done.
   MakeTree(bundle);
   ASSERT_TRUE(trash.Discard(bundle).ok());
+  EXPECT_EQ(trash.moved(), 2u);
   trash.Drain();
   EXPECT_TRUE(ListDir(trash.dir()).empty());
   EXPECT_TRUE(Exists(keep));  // the symlink was not followed
@@ -86,6 +87,7 @@ TEST_F(TrashCanTest, PathThatCannotBeMovedIsRemovedInPlace) {
   const std::string bundle = MakeTree(base_ + "/bundle");
   ASSERT_TRUE(trash.Discard(bundle).ok());
   EXPECT_FALSE(Exists(bundle));
+  EXPECT_EQ(trash.moved(), 0u);
   EXPECT_TRUE(Exists(base_ + "/file"));
 }
 

@@ -4,13 +4,15 @@
 // message. The benchmark times the same Health/Check call against it and
 // against warrend: what is left is gRPC's own cost on this machine, which
 // no handler inside warrend can remove.
-//   grpc_floor_server unix:/path/to/socket   (runs until SIGTERM, or until
-//   the process that started it dies)
+//   grpc_floor_server unix:/path/to/socket PARENT_PID
+//   (runs until SIGTERM, or until process PARENT_PID, which started it,
+//   dies)
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "grpcpp/generic/async_generic_service.h"
@@ -30,13 +32,15 @@ struct Call {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s unix:PATH\n", argv[0]);
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s unix:PATH PARENT_PID\n", argv[0]);
     return 2;
   }
-  // A benchmark stopped with Ctrl-C takes this server with it.
-  const pid_t parent = getppid();
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 1;
+  // A benchmark stopped with Ctrl-C takes this server with it; one that
+  // died before this line was reached leaves none either.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != atoi(argv[2])) {
+    return 1;
+  }
   grpc::AsyncGenericService service;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(argv[1], grpc::InsecureServerCredentials());

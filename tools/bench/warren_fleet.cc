@@ -156,8 +156,9 @@ void MeasureBareGrpc(const BenchContext& ctx, std::vector<Series>* out) {
   const std::string socket = ctx.work_dir + "/grpc-floor.sock";
   unlink(socket.c_str());
   std::string address = "unix:" + socket;
+  std::string parent = std::to_string(getpid());
   char* argv[] = {const_cast<char*>(ctx.grpc_floor_server.c_str()),
-                  address.data(), nullptr};
+                  address.data(), parent.data(), nullptr};
   Series bare{kInspectUnix,
               "bare-grpc",
               "us",

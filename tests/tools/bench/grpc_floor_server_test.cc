@@ -29,41 +29,42 @@ std::string Address(const char* what) {
          what;
 }
 
-bool Connects(const std::string& address, int seconds) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  return channel->WaitForConnected(std::chrono::system_clock::now() +
-                                   std::chrono::seconds(seconds));
+// Starts the server as a child of the calling process; its pid, or 0.
+pid_t StartServer(const std::string& address) {
+  std::string path = ServerPath();
+  std::string addr = address;
+  std::string parent = std::to_string(getpid());
+  char* argv[] = {path.data(), addr.data(), parent.data(), nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv, environ) != 0) {
+    return 0;
+  }
+  return pid;
 }
 
-// One Health/Check on a new connection, within a second.
-bool Answers(const std::string& address) {
+// One Health/Check on a new connection within `seconds` (waiting for the
+// server to come up that long).
+bool Answers(const std::string& address, int seconds,
+             grpc::health::v1::HealthCheckResponse* response = nullptr) {
   auto health = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
+  context.set_wait_for_ready(seconds > 1);
   context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(1));
+                       std::chrono::seconds(seconds));
   grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
-  return health->Check(&context, request, &response).ok();
+  request.set_service("anything");
+  grpc::health::v1::HealthCheckResponse ignored;
+  return health->Check(&context, request, response ? response : &ignored).ok();
 }
 
 TEST(GrpcFloorServerTest, AnswersUnaryCallsWithAnEmptyMessage) {
   std::string address = Address("answers");
-  std::string path = ServerPath();
-  char* argv[] = {path.data(), address.data(), nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv, environ), 0);
-  ASSERT_TRUE(Connects(address, 10));
-  auto health = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  pid_t pid = StartServer(address);
+  ASSERT_GT(pid, 0);
   for (int i = 0; i < 3; ++i) {
-    grpc::ClientContext context;
-    grpc::health::v1::HealthCheckRequest request;
-    request.set_service("anything");
     grpc::health::v1::HealthCheckResponse response;
-    grpc::Status status = health->Check(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_TRUE(Answers(address, 10, &response));
     EXPECT_EQ(response.ByteSizeLong(), 0u);
   }
   kill(pid, SIGKILL);
@@ -72,28 +73,41 @@ TEST(GrpcFloorServerTest, AnswersUnaryCallsWithAnEmptyMessage) {
 
 TEST(GrpcFloorServerTest, DiesWithItsParent) {
   std::string address = Address("orphan");
-  std::string path = ServerPath();
-  // A child starts the server and exits: the server must go too.
+  int pid_pipe[2], hold_pipe[2];
+  ASSERT_EQ(pipe(pid_pipe), 0);
+  ASSERT_EQ(pipe(hold_pipe), 0);
+  // A child starts the server, reports its pid and waits to be let go;
+  // only this process uses gRPC (the child of a gRPC process must not).
   pid_t middle = fork();
   ASSERT_GE(middle, 0);
   if (middle == 0) {
-    char* argv[] = {path.data(), address.data(), nullptr};
-    pid_t pid = 0;
-    if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv, environ) != 0) {
+    close(pid_pipe[0]);
+    close(hold_pipe[1]);
+    pid_t server = StartServer(address);
+    if (write(pid_pipe[1], &server, sizeof(server)) != sizeof(server)) {
       _exit(1);
     }
-    _exit(Connects(address, 10) && Answers(address) ? 0 : 2);
+    char c;
+    (void)read(hold_pipe[0], &c, 1);  // EOF: the test lets go
+    _exit(0);
   }
-  int status = 0;
-  ASSERT_EQ(waitpid(middle, &status, 0), middle);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0);  // it was up while its parent lived
+  close(pid_pipe[1]);
+  close(hold_pipe[0]);
+  pid_t server = 0;
+  ASSERT_EQ(read(pid_pipe[0], &server, sizeof(server)),
+            static_cast<ssize_t>(sizeof(server)));
+  close(pid_pipe[0]);
+  ASSERT_GT(server, 0);
+  EXPECT_TRUE(Answers(address, 10));  // up while its parent lives
+  close(hold_pipe[1]);
+  ASSERT_EQ(waitpid(middle, nullptr, 0), middle);
   bool gone = false;
   for (int i = 0; i < 50 && !gone; ++i) {
-    gone = !Answers(address);
+    gone = !Answers(address, 1);
     if (!gone) usleep(100 * 1000);
   }
   EXPECT_TRUE(gone);
+  kill(server, SIGKILL);  // should it have survived
 }
 
 }  // namespace
