@@ -98,18 +98,6 @@ absl::Status ContainerManager::Persist(const Entry& entry) {
   return WriteProtoAtomic(entry.layout.RecordPath(), entry.record);
 }
 
-void ContainerManager::RemoveFiles(const StoreLayout& layout) {
-  // The bundle (the record) first: a run directory without a container
-  // is removed at the next start, a record without its run directory
-  // would come back without its exit.
-  if (trash_ != nullptr) {
-    (void)trash_->Discard(layout.bundle_dir());
-  } else {
-    (void)RemoveTree(layout.bundle_dir());
-  }
-  (void)RemoveTree(layout.run_dir());
-}
-
 void ContainerManager::Emit(std::vector<v1::Event> events, JournalSync sync) {
   if (journal_ != nullptr) (void)journal_->Append(std::move(events), sync);
 }

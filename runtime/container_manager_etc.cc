@@ -1,6 +1,8 @@
-// ContainerManager's /etc files for a new container (hosts, hostname,
-// resolv.conf), written into its /etc layer before the monitor starts.
-// Split from container_manager.cc, which holds the lifecycle.
+// ContainerManager's files around a bundle: the /etc files of a new
+// container (hosts, hostname, resolv.conf), written into its /etc layer
+// before the monitor starts; the syncs that name a new bundle; the removal
+// of a deleted one. Split from container_manager.cc, which holds the
+// lifecycle.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "runtime/container_manager.h"
@@ -65,6 +67,18 @@ absl::Status ContainerManager::SyncBundleName(const std::string& tenant) {
   absl::MutexLock lock(&mu_);
   synced_tenants_.insert(tenant);
   return absl::OkStatus();
+}
+
+void ContainerManager::RemoveFiles(const StoreLayout& layout) {
+  // The bundle (the record) first: a run directory without a container
+  // is removed at the next start, a record without its run directory
+  // would come back without its exit.
+  if (trash_ != nullptr) {
+    (void)trash_->Discard(layout.bundle_dir());
+  } else {
+    (void)RemoveTree(layout.bundle_dir());
+  }
+  (void)RemoveTree(layout.run_dir());
 }
 
 }  // namespace warren::runtime
