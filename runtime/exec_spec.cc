@@ -53,6 +53,15 @@ absl::StatusOr<ExecSpec> BuildExecSpec(const v1::ContainerSpec& container,
     add(req.env(i));
   }
   for (const std::string& key : order) p.add_env(env[key]);
+  size_t arg_bytes = 0;  // as execve counts them: each string and its NUL
+  for (const std::string& a : p.args()) arg_bytes += a.size() + 1;
+  for (const std::string& kv : p.env()) arg_bytes += kv.size() + 1;
+  if (arg_bytes > kMaxExecArgBytes) {
+    return Invalid(
+        "process",
+        absl::StrCat("args and env (with the container's env) of ", arg_bytes,
+                     " bytes; at most ", kMaxExecArgBytes));
+  }
   if (!req.cwd().empty() && req.cwd()[0] != '/') {
     return Invalid("process.cwd", "must be an absolute path");
   }

@@ -30,8 +30,14 @@ struct ExecSpec {
   v1::SecuritySpec security;  // the container's or the override
 };
 
+// The most an exec's arguments and environment may hold, counted as
+// execve counts them: 2 MiB, the kernel's ARG_MAX under the usual 8 MiB
+// stack limit.
+inline constexpr size_t kMaxExecArgBytes = 2 << 20;
+
 // INVALID_ARGUMENT naming the field ("process.args", "process.env[2]",
-// "process.cwd", "exec_id") for bad input; otherwise the merged spec.
+// "process.cwd", "exec_id", "process" when args and env exceed
+// kMaxExecArgBytes) for bad input; otherwise the merged spec.
 absl::StatusOr<ExecSpec> BuildExecSpec(const v1::ContainerSpec& container,
                                        const ExecOptions& options);
 

@@ -1,6 +1,7 @@
 #include "runtime/monitor_protocol.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -8,42 +9,111 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/monitor/fd_passing.h"
 
 namespace warren::runtime {
 
 namespace {
 
-// Every packet starts with this byte: a message with all fields at their
-// defaults serializes to nothing, and an empty SOCK_SEQPACKET packet cannot
-// be told apart from the peer closing the connection.
+// Every packet starts with a marker byte: a message with all fields at
+// their defaults serializes to nothing, and an empty SOCK_SEQPACKET packet
+// cannot be told apart from the peer closing the connection.
 constexpr char kPacketMarker = 'W';
+// A packet of just this byte carries a sealed memfd holding the message:
+// a unix datagram must fit the socket's send buffer (208 KiB by default),
+// and an exec's arguments and environment may not.
+constexpr char kMemfdMarker = 'M';
+// Messages up to this size go inline; the receive buffer is this big.
+constexpr size_t kInlinePacket = 64 * 1024;
+
+absl::Status SendInMemfd(int fd, const std::string& data) {
+  int memfd =
+      memfd_create("warren-monitor-message", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (memfd < 0) return absl::ErrnoToStatus(errno, "memfd_create");
+  absl::Cleanup closer = [memfd] { close(memfd); };
+  for (size_t done = 0; done < data.size();) {
+    ssize_t n = write(memfd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::ErrnoToStatus(errno, "write the message memfd");
+    done += static_cast<size_t>(n);
+  }
+  if (fcntl(memfd, F_ADD_SEALS,
+            F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    return absl::ErrnoToStatus(errno, "seal the message memfd");
+  }
+  return SendWithFds(fd, absl::string_view(&kMemfdMarker, 1), {memfd});
+}
+
+absl::StatusOr<std::string> ReadMemfd(int memfd) {
+  struct stat st;
+  if (fstat(memfd, &st) != 0) return absl::ErrnoToStatus(errno, "fstat");
+  if (st.st_size < 1 || static_cast<size_t>(st.st_size) > kMaxMonitorPacket) {
+    return absl::DataLossError(
+        absl::StrCat("monitor message of ", st.st_size, " bytes"));
+  }
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = pread(memfd, data.data() + done, data.size() - done,
+                      static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::DataLossError("short monitor message memfd");
+    done += static_cast<size_t>(n);
+  }
+  return data;
+}
 
 }  // namespace
 
 absl::Status SendPacket(int fd, const google::protobuf::MessageLite& message) {
   std::string data(1, kPacketMarker);
-  if (!message.AppendToString(&data) || data.size() > kMaxMonitorPacket) {
-    return absl::InternalError("monitor message too large to send");
+  if (!message.AppendToString(&data)) {
+    return absl::InternalError("monitor message does not serialize");
   }
-  while (true) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n >= 0) return absl::OkStatus();
-    if (errno != EINTR) return absl::ErrnoToStatus(errno, "send to monitor");
+  if (data.size() > kMaxMonitorPacket) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("monitor message of ", data.size(), " bytes; at most ",
+                     kMaxMonitorPacket));
   }
+  absl::Status s = data.size() <= kInlinePacket ? SendWithFds(fd, data, {})
+                                                : SendInMemfd(fd, data);
+  if (!s.ok()) {
+    return absl::Status(s.code(),
+                        absl::StrCat("send to monitor: ", s.message()));
+  }
+  return s;
 }
 
 absl::Status ReceivePacket(int fd, google::protobuf::MessageLite* message) {
-  std::string buf(kMaxMonitorPacket, '\0');
-  ssize_t n;
-  do {
-    n = recv(fd, buf.data(), buf.size(), 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return absl::ErrnoToStatus(errno, "receive from monitor");
-  if (n == 0) return absl::UnavailableError("monitor closed the connection");
-  if (buf[0] != kPacketMarker ||
-      !message->ParseFromArray(buf.data() + 1, static_cast<int>(n - 1))) {
+  // Not zeroed: a request fills only the pages it needs.
+  std::unique_ptr<char[]> buf(new char[kInlinePacket]);
+  std::vector<int> fds;
+  absl::StatusOr<size_t> n = RecvWithFds(fd, buf.get(), kInlinePacket, 1, &fds);
+  absl::Cleanup close_fds = [&fds] {
+    for (int f : fds) close(f);
+  };
+  if (!n.ok()) {
+    return absl::Status(
+        n.status().code(),
+        absl::StrCat("receive from monitor: ", n.status().message()));
+  }
+  if (*n == 0) return absl::UnavailableError("monitor closed the connection");
+  absl::string_view packet(buf.get(), *n);
+  std::string big;
+  if (packet == absl::string_view(&kMemfdMarker, 1) && fds.size() == 1) {
+    absl::StatusOr<std::string> data = ReadMemfd(fds[0]);
+    if (!data.ok()) return data.status();
+    big = *std::move(data);
+    packet = big;
+  }
+  if (packet[0] != kPacketMarker ||
+      !message->ParseFromArray(packet.data() + 1,
+                               static_cast<int>(packet.size() - 1))) {
     return absl::DataLossError("malformed monitor message");
   }
   return absl::OkStatus();

@@ -14,9 +14,12 @@
 
 namespace warren::runtime {
 
-// Largest message either side sends.
-inline constexpr size_t kMaxMonitorPacket = 64 * 1024;
+// Largest message either side sends (one exec's arguments and environment
+// are at most 2 MiB, the kernel's usual ARG_MAX). Those over 64 KiB travel
+// in a memfd.
+inline constexpr size_t kMaxMonitorPacket = 4 << 20;
 
+// RESOURCE_EXHAUSTED for a message over kMaxMonitorPacket.
 absl::Status SendPacket(int fd, const google::protobuf::MessageLite& message);
 // NOT_FOUND-free: UNAVAILABLE when the peer closed the connection.
 absl::Status ReceivePacket(int fd, google::protobuf::MessageLite* message);

@@ -19,6 +19,16 @@ TEST_F(ExecTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("process.args"));
 
+  // More arguments and environment than execve takes: the field named,
+  // not an error from deep inside.
+  v1::ExecRequest huge = Req({"echo"});
+  for (int i = 0; i < 17; ++i) {
+    huge.mutable_process()->add_args(std::string(128 << 10, 'x'));
+  }
+  s = ExecCall(huge, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("process: args and env"));
+
   v1::ExecRequest unknown = Req({"true"});
   unknown.set_container_id("ghost");
   s = ExecCall(unknown, &resp);
