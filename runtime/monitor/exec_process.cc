@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/file_util.h"
 #include "runtime/monitor/apply_security.h"
+#include "runtime/monitor/exec_child.h"
 #include "runtime/monitor/fd_passing.h"
 #include "runtime/monitor/join_namespaces.h"
 #include "runtime/rlimits.h"
@@ -71,12 +72,6 @@ std::string ReadToEnd(int fd) {
   return out;
 }
 
-[[noreturn]] void ChildFail(int err_fd, const std::string& what) {
-  ssize_t ignored = write(err_fd, what.data(), what.size());
-  (void)ignored;
-  _exit(127);
-}
-
 [[noreturn]] void RunExecChild(const ExecPlan& plan, int pidfd, int ns_flags,
                                int go_fd, int err_fd, int pty_socket,
                                const int stdio[3]) {
@@ -87,51 +82,36 @@ std::string ReadToEnd(int fd) {
   ResetSignals();
   int joined = ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
   if (joined != 0 && setns(pidfd, joined) != 0) {
-    ChildFail(err_fd, absl::StrCat("join the container's namespaces: ",
-                                   strerror(errno)));
+    ExecChildFail(err_fd, absl::StrCat("join the container's namespaces: ",
+                                       strerror(errno)));
   }
   close(pidfd);
   if (plan.tty) {
     if (absl::Status s = AttachNewTerminal(pty_socket); !s.ok()) {
-      ChildFail(err_fd, std::string(s.message()));
+      ExecChildFail(err_fd, std::string(s.message()));
     }
   } else {
     for (int fd = 0; fd < 3; ++fd) {
-      if (dup2(stdio[fd], fd) < 0) ChildFail(err_fd, "dup2 stdio");
+      if (dup2(stdio[fd], fd) < 0) ExecChildFail(err_fd, "dup2 stdio");
     }
   }
   InitSecurity security(plan.security);
   if (absl::Status s = security.BeforeIdentity(); !s.ok()) {
-    ChildFail(err_fd, std::string(s.message()));
+    ExecChildFail(err_fd, std::string(s.message()));
   }
   if (absl::Status s = ApplyIdentity(plan.identity); !s.ok()) {
-    ChildFail(err_fd, std::string(s.message()));
+    ExecChildFail(err_fd, std::string(s.message()));
   }
   if (absl::Status s = security.AfterIdentity(); !s.ok()) {
-    ChildFail(err_fd, std::string(s.message()));
+    ExecChildFail(err_fd, std::string(s.message()));
   }
   CloseOtherFds(err_fd, go_fd);
   if (absl::Status s = security.LoadSeccomp(); !s.ok()) {
-    ChildFail(err_fd, std::string(s.message()));
+    ExecChildFail(err_fd, std::string(s.message()));
   }
   // All of the above ran while the monitor moved this process into the
   // container's cgroups: nothing of the container's runs before that.
-  char go = 0;
-  ssize_t released = read(go_fd, &go, 1);
-  if (released < 0) {  // e.g. a seccomp profile that refuses read(2)
-    ChildFail(err_fd, absl::StrCat("wait to be released into the cgroups: ",
-                                   strerror(errno)));
-  }
-  if (released != 1) _exit(127);  // the monitor gave up
-  close(go_fd);
-  clearenv();
-  for (const std::string& kv : plan.env) putenv(const_cast<char*>(kv.c_str()));
-  std::vector<char*> argv;
-  for (const std::string& a : plan.argv)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  ChildFail(err_fd, absl::StrCat("exec ", plan.argv[0], ": ", strerror(errno)));
+  ReleaseAndExec(plan.argv, plan.env, go_fd, err_fd);
 }
 
 // Joins the init's PID and time namespaces for the monitor's next child;
@@ -195,10 +175,13 @@ absl::StatusOr<ExecPlan> BuildExecPlan(const v1::ProcessSpec& process,
 absl::StatusOr<ExecChild> SpawnExec(
     pid_t init_pid, int ns_flags, const CgroupProcsFiles& cgroup,
     const ExecPlan& plan,
-    const std::function<absl::Status()>& while_child_starts) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, init_pid, 0));
-  if (pidfd < 0) return absl::ErrnoToStatus(errno, "pidfd_open of the init");
-  absl::Cleanup close_pidfd = [pidfd] { close(pidfd); };
+    const std::function<absl::Status()>& while_child_starts,
+    ExecTemplate* from_template) {
+  if (plan.tty) from_template = nullptr;  // its terminal is made in the child
+  int pidfd = -1;                         // only a fork from here needs it
+  absl::Cleanup close_pidfd = [&pidfd] {
+    if (pidfd >= 0) close(pidfd);
+  };
 
   // Descriptors: [0] read end, [1] write end.
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
@@ -239,24 +222,50 @@ absl::StatusOr<ExecChild> SpawnExec(
     close_all();
     return s;
   }
-  absl::StatusOr<SavedNamespaces> saved = EnterForChildren(pidfd, ns_flags);
-  if (!saved.ok()) {
-    close_all();
-    return saved.status();
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    for (int fd : {go[1], fail[0], pty[0], in[1], out[0], err[0]}) {
-      if (fd >= 0) close(fd);
+  pid_t pid = -1;
+  if (from_template != nullptr) {
+    TemplateExec exec;
+    exec.argv = plan.argv;
+    exec.env = plan.env;
+    exec.cwd = plan.identity.cwd;
+    exec.stdio[0] = in[0];
+    exec.stdio[1] = out[1];
+    exec.stdio[2] = err[1];
+    exec.go_fd = go[0];
+    exec.err_fd = fail[1];
+    absl::StatusOr<pid_t> cloned = from_template->Spawn(exec);
+    if (!cloned.ok() && !absl::IsUnavailable(cloned.status())) {
+      close_all();
+      return cloned.status();
     }
-    const int stdio[3] = {in[0], out[1], err[1]};
-    RunExecChild(plan, pidfd, ns_flags, go[0], fail[1], pty[1], stdio);
+    if (cloned.ok()) pid = *cloned;
   }
-  int fork_errno = errno;
-  RestoreAfterClone(*saved);
-  if (pid < 0) {
-    close_all();
-    return absl::ErrnoToStatus(fork_errno, "fork exec process");
+  if (pid < 0) {  // no template, or it is gone: fork the exec from here
+    pidfd = static_cast<int>(syscall(SYS_pidfd_open, init_pid, 0));
+    if (pidfd < 0) {
+      absl::Status s = absl::ErrnoToStatus(errno, "pidfd_open of the init");
+      close_all();
+      return s;
+    }
+    absl::StatusOr<SavedNamespaces> saved = EnterForChildren(pidfd, ns_flags);
+    if (!saved.ok()) {
+      close_all();
+      return saved.status();
+    }
+    pid = fork();
+    if (pid == 0) {
+      for (int fd : {go[1], fail[0], pty[0], in[1], out[0], err[0]}) {
+        if (fd >= 0) close(fd);
+      }
+      const int stdio[3] = {in[0], out[1], err[1]};
+      RunExecChild(plan, pidfd, ns_flags, go[0], fail[1], pty[1], stdio);
+    }
+    int fork_errno = errno;
+    RestoreAfterClone(*saved);
+    if (pid < 0) {
+      close_all();
+      return absl::ErrnoToStatus(fork_errno, "fork exec process");
+    }
   }
   // Only the monitor's ends stay open here.
   ExecChild child;

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "proto/warren/v1/spec.pb.h"
 #include "runtime/cgroup_procs_files.h"
+#include "runtime/monitor/exec_template.h"
 #include "runtime/monitor/process_setup.h"
 #include "runtime/security_plan.h"
 
@@ -59,11 +60,15 @@ int DifferentNamespaces(pid_t init_pid);
 // the caller's own preparation (files) overlaps the child's; its error
 // kills the child. The error of a failed setup or execve
 // (FAILED_PRECONDITION, e.g. "exec nope: No such file or directory") comes
-// back here, and then no process is left.
+// back here, and then no process is left. With `from_template` (prepared
+// for this plan's namespaces, identity and hardening; not for a tty) the
+// child is cloned from it instead of forked here; UNAVAILABLE then means
+// the template is gone and nothing was started: start it without one.
 absl::StatusOr<ExecChild> SpawnExec(
     pid_t init_pid, int ns_flags, const CgroupProcsFiles& cgroup,
     const ExecPlan& plan,
-    const std::function<absl::Status()>& while_child_starts = {});
+    const std::function<absl::Status()>& while_child_starts = {},
+    ExecTemplate* from_template = nullptr);
 
 }  // namespace warren::runtime
 

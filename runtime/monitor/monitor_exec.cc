@@ -1,7 +1,9 @@
 // MonitorLoop's exec processes: starting them, moving their stdio, and
 // recording their exits. Split from monitor_loop.cc, which holds the init.
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -36,6 +38,46 @@ absl::StatusOr<const SecurityPlan*> MonitorLoop::ExecSecurity(
   exec_security_ = std::make_unique<SecurityPlan>(*std::move(plan));
   exec_security_key_ = std::move(key);
   return exec_security_.get();
+}
+
+ExecTemplate* MonitorLoop::TemplateFor(const MonitorRequest::Exec& request,
+                                       const ExecPlan& plan) {
+  const std::string& profile = request.security().seccomp_profile();
+  if (plan.tty || !plan.security.seccomp.enabled ||
+      !(profile.empty() || profile == "default") ||
+      (exec_ns_flags_ & CLONE_NEWUSER) != 0) {
+    return nullptr;
+  }
+  const ProcessIdentity& id = plan.identity;
+  std::string key = absl::StrCat(exec_security_key_, "\nuid ", id.uid, " gid ",
+                                 id.gid, " groups");
+  for (gid_t g : id.groups) absl::StrAppend(&key, " ", g);
+  for (const auto& [resource, limit] : id.rlimits) {
+    absl::StrAppend(&key, " rlimit ", resource, " ", limit.rlim_cur, " ",
+                    limit.rlim_max);
+  }
+  if (exec_template_ != nullptr && key == exec_template_key_) {
+    return exec_template_.get();
+  }
+  exec_template_.reset();
+  if (key == failed_template_key_) return nullptr;
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, init_pid_, 0));
+  if (pidfd < 0) return nullptr;
+  ExecTemplatePlan template_plan;
+  template_plan.ns_flags = exec_ns_flags_;
+  template_plan.identity = id;
+  template_plan.security = plan.security;
+  absl::StatusOr<std::unique_ptr<ExecTemplate>> started =
+      ExecTemplate::Start(pidfd, template_plan);
+  close(pidfd);
+  if (!started.ok()) {
+    // This exec is forked from here, and reports the same error itself.
+    failed_template_key_ = std::move(key);
+    return nullptr;
+  }
+  exec_template_ = *std::move(started);
+  exec_template_key_ = std::move(key);
+  return exec_template_.get();
 }
 
 absl::StatusOr<pid_t> MonitorLoop::HandleExec(
@@ -78,8 +120,13 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
     if (!files.ok()) return files.status();
     procs_files_.emplace(*std::move(files));
   }
+  ExecTemplate* from_template = TemplateFor(request, *plan);
   absl::StatusOr<ExecChild> child =
-      SpawnExec(init_pid_, exec_ns_flags_, *procs_files_, *plan, create_files);
+      SpawnExec(init_pid_, exec_ns_flags_, *procs_files_, *plan, create_files,
+                from_template);
+  if (exec_template_ != nullptr && exec_template_->gone()) {
+    exec_template_.reset();  // the next exec starts a new one
+  }
   if (!child.ok()) {
     // Opened again at the next exec, should the cgroups have been replaced.
     procs_files_.reset();

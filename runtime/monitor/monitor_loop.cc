@@ -134,11 +134,17 @@ void MonitorLoop::OnSignal() {
   int wstatus = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+    if (exec_template_ != nullptr && pid == exec_template_->pid()) {
+      exec_template_->Reaped();  // dropped at the next exec
+      continue;
+    }
     if (pid != init_pid_) {
       (void)OnExecExit(pid, wstatus);  // or a reparented orphan
       continue;
     }
     init_exited_ = true;
+    // It holds the container's namespaces: they go with the init.
+    exec_template_.reset();
     // Execs end with the container, as with Docker.
     for (auto& [id, exec] : execs_) {
       if (!exec->exited) kill(exec->child.pid, SIGKILL);

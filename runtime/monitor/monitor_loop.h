@@ -88,6 +88,12 @@ class MonitorLoop {
   // default profile's plan and key costs ~80 us).
   absl::StatusOr<const SecurityPlan*> ExecSecurity(
       const v1::SecuritySpec& security, uid_t uid);
+  // The exec template (exec_template.h) for execs like `plan`, started or
+  // replaced as needed; nullptr where an exec is forked from here: a tty,
+  // a user namespace, or a seccomp profile other than the default (a
+  // custom one might refuse what the template does after loading it).
+  ExecTemplate* TemplateFor(const MonitorRequest::Exec& request,
+                            const ExecPlan& plan);
   absl::Status HandleStdin(const MonitorRequest::Stdin& request);
   absl::Status HandleResize(const MonitorRequest::Resize& request);
   absl::Status HandleKillExec(const MonitorRequest::KillExec& request);
@@ -115,6 +121,11 @@ class MonitorLoop {
   // ExecSecurity's last plan and what it was built from.
   std::unique_ptr<SecurityPlan> exec_security_;
   std::string exec_security_key_;
+  // TemplateFor's template and the hardening and identity it holds; a key
+  // whose template failed to start is not tried again.
+  std::unique_ptr<ExecTemplate> exec_template_;
+  std::string exec_template_key_;
+  std::string failed_template_key_;
   const ContainerCgroup* cgroup_;
   SeccompBpfCache* seccomp_;
   MonitorFds fds_;

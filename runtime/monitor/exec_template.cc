@@ -1,0 +1,221 @@
+#include "runtime/monitor/exec_template.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/monitor/apply_security.h"
+#include "runtime/monitor/exec_child.h"
+#include "runtime/monitor/fd_passing.h"
+#include "runtime/monitor/monitor.pb.h"
+
+namespace warren::runtime {
+namespace {
+
+constexpr int kSpawnFds = 5;  // stdin, stdout, stderr, go, err
+// A request's largest message; the monitor's send buffer is sized for it
+// (a unix datagram bigger than the buffer fails with EMSGSIZE). Execs
+// with more arguments and environment than this are forked the old way.
+constexpr size_t kMaxSpawnBytes = 128 << 10;
+constexpr char kReady = 'R';
+
+ssize_t SendAll(int socket, const void* data, size_t size) {
+  ssize_t n;
+  do {
+    n = send(socket, data, size, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+// Reports a setup failure to the monitor (it becomes Start's error).
+[[noreturn]] void TemplateFail(int socket, const std::string& what) {
+  (void)SendAll(socket, what.data(), what.size());
+  _exit(127);
+}
+
+// The template's clone: its own directory and stdio, then the shared tail.
+[[noreturn]] void RunClone(const TemplateSpawn& spawn, const int fds[]) {
+  // The parent is the monitor (CLONE_PARENT); fork cleared this.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  const int err_fd = fds[4];
+  for (int fd = 0; fd < 3; ++fd) {
+    if (dup2(fds[fd], fd) < 0) ExecChildFail(err_fd, "dup2 stdio");
+  }
+  const std::string cwd = spawn.cwd().empty() ? "/" : spawn.cwd();
+  if (chdir(cwd.c_str()) != 0) {
+    ExecChildFail(err_fd, absl::StrCat("chdir ", cwd, ": ", strerror(errno)));
+  }
+  CloseOtherFds(err_fd, fds[3]);
+  std::vector<std::string> argv(spawn.argv().begin(), spawn.argv().end());
+  std::vector<std::string> env(spawn.env().begin(), spawn.env().end());
+  if (argv.empty()) ExecChildFail(err_fd, "exec: no program");
+  ReleaseAndExec(argv, env, fds[3], err_fd);
+}
+
+// One request: the message and its descriptors. False at EOF (the monitor
+// closed the socket or went away) or when the socket fails.
+bool ReceiveSpawn(int socket, char* buf, TemplateSpawn* spawn, int fds[]) {
+  std::vector<int> received;
+  absl::StatusOr<size_t> n =
+      RecvWithFds(socket, buf, kMaxSpawnBytes, kSpawnFds, &received);
+  if (!n.ok() || *n == 0) return false;
+  for (int i = 0; i < kSpawnFds; ++i) fds[i] = -1;
+  spawn->Clear();
+  if (received.size() != kSpawnFds ||
+      !spawn->ParseFromArray(buf, static_cast<int>(*n))) {
+    for (int fd : received) close(fd);  // answered as EINVAL
+    return true;
+  }
+  for (int i = 0; i < kSpawnFds; ++i) fds[i] = received[i];
+  return true;
+}
+
+// Runs in the template: joins the container, takes the exec's identity and
+// hardening once, then clones an exec per request until EOF.
+[[noreturn]] void RunTemplate(int pidfd, const ExecTemplatePlan& plan,
+                              int socket) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_DUMPABLE, 0);
+  ResetSignals();
+  // All of them, PID and time included: those two apply to its clones.
+  if (plan.ns_flags != 0 && setns(pidfd, plan.ns_flags) != 0) {
+    TemplateFail(socket, absl::StrCat("join the container's namespaces: ",
+                                      strerror(errno)));
+  }
+  close(pidfd);
+  InitSecurity security(plan.security);
+  if (absl::Status s = security.BeforeIdentity(); !s.ok()) {
+    TemplateFail(socket, std::string(s.message()));
+  }
+  ProcessIdentity identity = plan.identity;
+  identity.cwd = "/";
+  if (absl::Status s = ApplyIdentity(identity); !s.ok()) {
+    TemplateFail(socket, std::string(s.message()));
+  }
+  if (absl::Status s = security.AfterIdentity(); !s.ok()) {
+    TemplateFail(socket, std::string(s.message()));
+  }
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // a new uid cleared it
+  CloseOtherFds(socket);
+  if (absl::Status s = security.LoadSeccomp(); !s.ok()) {
+    TemplateFail(socket, std::string(s.message()));
+  }
+  if (SendAll(socket, &kReady, 1) != 1) _exit(0);
+  // Not zeroed: only the pages a request fills become resident.
+  std::unique_ptr<char[]> buf(new char[kMaxSpawnBytes]);
+  TemplateSpawn spawn;
+  int fds[kSpawnFds];
+  while (ReceiveSpawn(socket, buf.get(), &spawn, fds)) {
+    int32_t reply = -EINVAL;
+    if (fds[0] >= 0) {
+      long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr,
+                         nullptr, 0);
+      if (pid == 0) RunClone(spawn, fds);
+      reply = pid > 0 ? static_cast<int32_t>(pid) : -errno;
+    }
+    for (int fd : fds) {
+      if (fd >= 0) close(fd);
+    }
+    if (SendAll(socket, &reply, sizeof(reply)) != sizeof(reply)) break;
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ExecTemplate>> ExecTemplate::Start(
+    int pidfd, const ExecTemplatePlan& plan) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return absl::ErrnoToStatus(errno, "socketpair for the exec template");
+  }
+  const int sndbuf = static_cast<int>(kMaxSpawnBytes) + 4096;
+  if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) != 0) {
+    absl::Status s = absl::ErrnoToStatus(errno, "size the template socket");
+    close(sv[0]);
+    close(sv[1]);
+    return s;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(sv[0]);
+    RunTemplate(pidfd, plan, sv[1]);
+  }
+  int fork_errno = errno;
+  close(sv[1]);
+  if (pid < 0) {
+    close(sv[0]);
+    return absl::ErrnoToStatus(fork_errno, "fork the exec template");
+  }
+  auto result = std::unique_ptr<ExecTemplate>(new ExecTemplate(pid, sv[0]));
+  char answer[512];
+  ssize_t n;
+  do {
+    n = recv(sv[0], answer, sizeof(answer), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n == 1 && answer[0] == kReady) return result;
+  if (n > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "exec template: ", absl::string_view(answer, static_cast<size_t>(n))));
+  }
+  return absl::UnavailableError("exec template died during setup");
+}
+
+ExecTemplate::~ExecTemplate() {
+  close(socket_);  // it exits at EOF; the kill makes that immediate
+  if (!reaped_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+absl::StatusOr<pid_t> ExecTemplate::Spawn(const TemplateExec& exec) {
+  if (gone_) return absl::UnavailableError("exec template gone");
+  TemplateSpawn spawn;
+  for (const std::string& a : exec.argv) spawn.add_argv(a);
+  for (const std::string& e : exec.env) spawn.add_env(e);
+  spawn.set_cwd(exec.cwd);
+  std::string bytes = spawn.SerializeAsString();
+  if (bytes.size() > kMaxSpawnBytes) {
+    return absl::UnavailableError(absl::StrCat(
+        "exec arguments and environment of ", bytes.size(),
+        " bytes do not fit a template request of at most ", kMaxSpawnBytes));
+  }
+  absl::Status sent = SendWithFds(
+      socket_, bytes,
+      {exec.stdio[0], exec.stdio[1], exec.stdio[2], exec.go_fd, exec.err_fd});
+  if (absl::IsResourceExhausted(sent)) {  // ENOBUFS, ENOMEM: try it later
+    return absl::UnavailableError(sent.message());
+  }
+  if (!sent.ok()) {
+    gone_ = true;
+    return absl::UnavailableError(
+        absl::StrCat("exec template gone: ", sent.message()));
+  }
+  ssize_t n;
+  int32_t reply = 0;
+  do {
+    n = recv(socket_, &reply, sizeof(reply), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != sizeof(reply)) {
+    gone_ = true;
+    return absl::UnavailableError("exec template gone before it answered");
+  }
+  if (reply <= 0) {
+    return absl::ErrnoToStatus(-reply, "clone the exec from its template");
+  }
+  return static_cast<pid_t>(reply);
+}
+
+}  // namespace warren::runtime

@@ -1,0 +1,122 @@
+// Exec through the monitor's exec template (runtime/monitor/exec_template.h),
+// seen from the host: where the execs' parent is and what is left after the
+// container. Its hardening is checked with every other exec in exec_test.
+#include <dirent.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/exec_fixture.h"
+
+namespace warren::testing {
+namespace {
+
+// The processes on the host in the network namespace with `inode`.
+std::vector<std::string> HoldersOfNetNamespace(const std::string& want) {
+  std::vector<std::string> holders;
+  DIR* proc = opendir("/proc");
+  while (dirent* e = proc ? readdir(proc) : nullptr) {
+    int pid;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    char link[128] = {};
+    std::string path = absl::StrCat("/proc/", pid, "/ns/net");
+    if (readlink(path.c_str(), link, sizeof(link) - 1) > 0 && link == want) {
+      holders.push_back(e->d_name);
+    }
+  }
+  if (proc) closedir(proc);
+  return holders;
+}
+
+// The host pids whose parent is `parent`.
+std::vector<std::string> ChildrenOf(int parent) {
+  std::vector<std::string> children;
+  DIR* proc = opendir("/proc");
+  while (dirent* e = proc ? readdir(proc) : nullptr) {
+    int pid;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line == absl::StrCat("PPid:\t", parent))
+        children.push_back(e->d_name);
+    }
+  }
+  if (proc) closedir(proc);
+  return children;
+}
+
+int MonitorPid(v1::ContainerService::Stub* stub, grpc::ClientContext* ctx) {
+  v1::InspectRequest inspect;
+  inspect.set_id("box");
+  v1::InspectResponse info;
+  EXPECT_TRUE(stub->Inspect(ctx, inspect, &info).ok());
+  return info.container().monitor_pid();
+}
+
+// An exec whose arguments do not fit a template request is forked the
+// old way, and the template stays for the next one.
+TEST_F(ExecTest, AnExecTooBigForTheTemplateRunsAndKeepsIt) {
+  const int monitor = MonitorPid(stub_.get(), Ctx().get());
+  ASSERT_GT(monitor, 0);
+  EXPECT_EQ(SyncOrDie({"true"}).exit_code(), 0);  // makes the template
+  std::vector<std::string> before = ChildrenOf(monitor);
+  ASSERT_EQ(before.size(), 2u);  // the init and the template
+  // 200 KiB in two arguments (execve takes at most 128 KiB in one): more
+  // than a template request or one monitor packet holds.
+  const std::string half(100 << 10, 'x');
+  v1::ExecResponse resp =
+      SyncOrDie({"sh", "-c", "echo $((${#1} + ${#2}))", "sh", half, half});
+  EXPECT_EQ(resp.exit_code(), 0);
+  EXPECT_EQ(resp.stdout(), absl::StrCat(2 * half.size(), "\n"));
+  EXPECT_EQ(ChildrenOf(monitor), before);
+  EXPECT_EQ(SyncOrDie({"true"}).exit_code(), 0);
+  EXPECT_EQ(ChildrenOf(monitor), before);
+}
+
+// Execs under the default profile are cloned from a template the monitor
+// keeps in the container's namespaces: they are still the monitor's
+// children, and no process is left in the container's network namespace
+// once Wait has seen the init's exit (the monitor drops the template at
+// the init's exit; it would also die with the monitor and at its EOF).
+TEST_F(ExecTest, ExecsStayTheMonitorsChildrenAndNothingOutlivesTheInit) {
+  const int monitor = MonitorPid(stub_.get(), Ctx().get());
+  ASSERT_GT(monitor, 0);
+  std::string net;
+  for (const auto& ns : init_.namespaces()) {
+    if (ns.type() == "net") net = absl::StrCat("net:[", ns.inode(), "]");
+  }
+  ASSERT_FALSE(net.empty());
+  for (int i = 0; i < 3; ++i) {
+    v1::ExecResponse running;
+    ASSERT_TRUE(ExecCall(Req({"sleep", "5"}), &running).ok());
+    std::ifstream status(absl::StrCat("/proc/", running.pid(), "/status"));
+    std::string line, ppid;
+    while (std::getline(status, line)) {
+      if (absl::StartsWith(line, "PPid:")) ppid = line;
+    }
+    EXPECT_EQ(ppid, absl::StrCat("PPid:\t", monitor));
+  }
+  EXPECT_FALSE(HoldersOfNetNamespace(net).empty());
+  v1::KillRequest kill;
+  kill.set_id("box");
+  kill.set_signal("SIGKILL");
+  v1::KillResponse killed;
+  ASSERT_TRUE(stub_->Kill(Ctx().get(), kill, &killed).ok());
+  v1::WaitRequest wait;
+  wait.set_id("box");
+  v1::WaitResponse waited;
+  ASSERT_TRUE(stub_->Wait(Ctx().get(), wait, &waited).ok());
+  // Wait returns once the monitor has recorded the exit and gone.
+  EXPECT_THAT(HoldersOfNetNamespace(net), ::testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace warren::testing
