@@ -53,9 +53,26 @@ absl::StatusOr<ExecSpec> BuildExecSpec(const v1::ContainerSpec& container,
     add(req.env(i));
   }
   for (const std::string& key : order) p.add_env(env[key]);
-  size_t arg_bytes = 0;  // as execve counts them: each string and its NUL
-  for (const std::string& a : p.args()) arg_bytes += a.size() + 1;
-  for (const std::string& kv : p.env()) arg_bytes += kv.size() + 1;
+  // As execve counts them: each string with its NUL, and a pointer to it.
+  size_t arg_bytes = 0;
+  for (int i = 0; i < p.args_size(); ++i) {
+    if (p.args(i).size() >= kMaxExecStringBytes) {
+      return Invalid(
+          absl::StrCat("process.args[", i, "]"),
+          absl::StrCat("of ", p.args(i).size(), " bytes; execve takes at most ",
+                       kMaxExecStringBytes - 1));
+    }
+    arg_bytes += p.args(i).size() + 1 + sizeof(char*);
+  }
+  for (const std::string& kv : p.env()) {
+    if (kv.size() >= kMaxExecStringBytes) {
+      return Invalid("process.env",
+                     absl::StrCat("\"", kv.substr(0, kv.find('=')), "\" of ",
+                                  kv.size(), " bytes; execve takes at most ",
+                                  kMaxExecStringBytes - 1));
+    }
+    arg_bytes += kv.size() + 1 + sizeof(char*);
+  }
   if (arg_bytes > kMaxExecArgBytes) {
     return Invalid(
         "process",

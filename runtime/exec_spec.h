@@ -31,13 +31,17 @@ struct ExecSpec {
 };
 
 // The most an exec's arguments and environment may hold, counted as
-// execve counts them: 2 MiB, the kernel's ARG_MAX under the usual 8 MiB
-// stack limit.
+// execve counts them (strings, their NULs and pointers): 2 MiB, the
+// kernel's ARG_MAX under the usual 8 MiB stack limit; a smaller stack
+// rlimit in the container lowers the kernel's own limit (E2BIG at execve,
+// FAILED_PRECONDITION). And one string's, with its NUL (MAX_ARG_STRLEN).
 inline constexpr size_t kMaxExecArgBytes = 2 << 20;
+inline constexpr size_t kMaxExecStringBytes = 128 << 10;
 
 // INVALID_ARGUMENT naming the field ("process.args", "process.env[2]",
 // "process.cwd", "exec_id", "process" when args and env exceed
-// kMaxExecArgBytes) for bad input; otherwise the merged spec.
+// kMaxExecArgBytes, "process.args[1]" or "process.env" for a string over
+// kMaxExecStringBytes) for bad input; otherwise the merged spec.
 absl::StatusOr<ExecSpec> BuildExecSpec(const v1::ContainerSpec& container,
                                        const ExecOptions& options);
 

@@ -50,6 +50,13 @@ absl::Status SendInMemfd(int fd, const std::string& data) {
 }
 
 absl::StatusOr<std::string> ReadMemfd(int memfd) {
+  // Only a sealed memfd: nothing can change it under us, and reading it
+  // cannot block.
+  constexpr int kSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  int seals = fcntl(memfd, F_GET_SEALS);
+  if (seals < 0 || (seals & kSeals) != kSeals) {
+    return absl::DataLossError("monitor message in an unsealed file");
+  }
   struct stat st;
   if (fstat(memfd, &st) != 0) return absl::ErrnoToStatus(errno, "fstat");
   if (st.st_size < 1 || static_cast<size_t>(st.st_size) > kMaxMonitorPacket) {

@@ -228,12 +228,20 @@ absl::StatusOr<ExecChild> SpawnExec(
     exec.argv = plan.argv;
     exec.env = plan.env;
     exec.cwd = plan.identity.cwd;
+    exec.rlimits = plan.identity.rlimits;
     exec.stdio[0] = in[0];
     exec.stdio[1] = out[1];
     exec.stdio[2] = err[1];
     exec.go_fd = go[0];
     exec.err_fd = fail[1];
     absl::StatusOr<pid_t> cloned = from_template->Spawn(exec);
+    if (absl::IsAborted(cloned.status())) {
+      // A clone may be waiting on these pipes: at their EOF it exits (the
+      // monitor reaps it like any child). Fork the exec from fresh ones.
+      close_all();
+      return SpawnExec(init_pid, ns_flags, cgroup, plan, while_child_starts,
+                       nullptr);
+    }
     if (!cloned.ok() && !absl::IsUnavailable(cloned.status())) {
       close_all();
       return cloned.status();

@@ -62,8 +62,9 @@ int DifferentNamespaces(pid_t init_pid);
 // (FAILED_PRECONDITION, e.g. "exec nope: No such file or directory") comes
 // back here, and then no process is left. With `from_template` (prepared
 // for this plan's namespaces, identity and hardening; not for a tty) the
-// child is cloned from it instead of forked here; UNAVAILABLE then means
-// the template is gone and nothing was started: start it without one.
+// child is cloned from it instead of forked here; when the template cannot
+// take it (gone, a request too big for it, dead or stuck mid-request) the
+// child is forked here after all.
 absl::StatusOr<ExecChild> SpawnExec(
     pid_t init_pid, int ns_flags, const CgroupProcsFiles& cgroup,
     const ExecPlan& plan,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "runtime/monitor/apply_security.h"
 #include "runtime/monitor/exec_child.h"
 #include "runtime/monitor/fd_passing.h"
@@ -51,6 +52,13 @@ ssize_t SendAll(int socket, const void* data, size_t size) {
   const int err_fd = fds[4];
   for (int fd = 0; fd < 3; ++fd) {
     if (dup2(fds[fd], fd) < 0) ExecChildFail(err_fd, "dup2 stdio");
+  }
+  for (const TemplateSpawn::Rlimit& r : spawn.rlimits()) {
+    rlimit limit{r.cur(), r.max()};
+    if (setrlimit(static_cast<__rlimit_resource>(r.resource()), &limit) != 0) {
+      ExecChildFail(err_fd, absl::StrCat("setrlimit ", r.resource(), ": ",
+                                         strerror(errno)));
+    }
   }
   const std::string cwd = spawn.cwd().empty() ? "/" : spawn.cwd();
   if (chdir(cwd.c_str()) != 0) {
@@ -100,13 +108,17 @@ bool ReceiveSpawn(int socket, char* buf, TemplateSpawn* spawn, int fds[]) {
   }
   ProcessIdentity identity = plan.identity;
   identity.cwd = "/";
+  identity.rlimits.clear();  // each clone sets its own
   if (absl::Status s = ApplyIdentity(identity); !s.ok()) {
     TemplateFail(socket, std::string(s.message()));
   }
   if (absl::Status s = security.AfterIdentity(); !s.ok()) {
     TemplateFail(socket, std::string(s.message()));
   }
-  prctl(PR_SET_PDEATHSIG, SIGKILL);  // a new uid cleared it
+  // A new uid cleared both: it dies with the monitor, and no process of
+  // that uid on the host may ptrace it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_DUMPABLE, 0);
   CloseOtherFds(socket);
   if (absl::Status s = security.LoadSeccomp(); !s.ok()) {
     TemplateFail(socket, std::string(s.message()));
@@ -135,7 +147,7 @@ bool ReceiveSpawn(int socket, char* buf, TemplateSpawn* spawn, int fds[]) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ExecTemplate>> ExecTemplate::Start(
-    int pidfd, const ExecTemplatePlan& plan) {
+    int pidfd, const ExecTemplatePlan& plan, absl::Duration answer_timeout) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
     return absl::ErrnoToStatus(errno, "socketpair for the exec template");
@@ -147,6 +159,8 @@ absl::StatusOr<std::unique_ptr<ExecTemplate>> ExecTemplate::Start(
     close(sv[1]);
     return s;
   }
+  const timeval timeout = absl::ToTimeval(answer_timeout);
+  setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   pid_t pid = fork();
   if (pid == 0) {
     close(sv[0]);
@@ -169,7 +183,17 @@ absl::StatusOr<std::unique_ptr<ExecTemplate>> ExecTemplate::Start(
     return absl::FailedPreconditionError(absl::StrCat(
         "exec template: ", absl::string_view(answer, static_cast<size_t>(n))));
   }
-  return absl::UnavailableError("exec template died during setup");
+  // (The destructor kills it if it is only slow.)
+  return absl::UnavailableError(
+      n < 0 ? absl::StrCat("exec template did not get ready: ", strerror(errno))
+            : "exec template died during setup");
+}
+
+absl::Status ExecTemplate::Abandon(absl::string_view why) {
+  gone_ = true;
+  if (!reaped_) kill(pid_, SIGKILL);
+  return absl::AbortedError(
+      absl::StrCat("exec template did not answer a request: ", why));
 }
 
 ExecTemplate::~ExecTemplate() {
@@ -186,6 +210,12 @@ absl::StatusOr<pid_t> ExecTemplate::Spawn(const TemplateExec& exec) {
   for (const std::string& a : exec.argv) spawn.add_argv(a);
   for (const std::string& e : exec.env) spawn.add_env(e);
   spawn.set_cwd(exec.cwd);
+  for (const auto& [resource, limit] : exec.rlimits) {
+    TemplateSpawn::Rlimit* r = spawn.add_rlimits();
+    r->set_resource(resource);
+    r->set_cur(limit.rlim_cur);
+    r->set_max(limit.rlim_max);
+  }
   std::string bytes = spawn.SerializeAsString();
   if (bytes.size() > kMaxSpawnBytes) {
     return absl::UnavailableError(absl::StrCat(
@@ -208,10 +238,8 @@ absl::StatusOr<pid_t> ExecTemplate::Spawn(const TemplateExec& exec) {
   do {
     n = recv(socket_, &reply, sizeof(reply), 0);
   } while (n < 0 && errno == EINTR);
-  if (n != sizeof(reply)) {
-    gone_ = true;
-    return absl::UnavailableError("exec template gone before it answered");
-  }
+  if (n < 0) return Abandon(strerror(errno));  // EAGAIN: the timeout
+  if (n != sizeof(reply)) return Abandon("it went away");
   if (reply <= 0) {
     return absl::ErrnoToStatus(-reply, "clone the exec from its template");
   }

@@ -17,13 +17,17 @@
 #ifndef WARREN_RUNTIME_MONITOR_EXEC_TEMPLATE_H_
 #define WARREN_RUNTIME_MONITOR_EXEC_TEMPLATE_H_
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "runtime/monitor/process_setup.h"
 #include "runtime/security_plan.h"
 
@@ -33,8 +37,10 @@ namespace warren::runtime {
 // environment and working directory.
 struct ExecTemplatePlan {
   int ns_flags = 0;  // DifferentNamespaces of the init; pidfd is the init's
-  ProcessIdentity identity;  // its cwd is ignored (each exec has its own)
-  SecurityPlan security;     // seccomp_program compiled
+  // Its cwd and rlimits are ignored: each exec has its own (TemplateExec),
+  // and the long-lived template keeps the monitor's limits.
+  ProcessIdentity identity;
+  SecurityPlan security;  // seccomp_program compiled
 };
 
 // The part of an exec the template's clone gets per request.
@@ -42,6 +48,9 @@ struct TemplateExec {
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string cwd;
+  // Set in the clone; each hard limit at or below the template's (the
+  // caller's): the clone has dropped the capability to raise one.
+  std::vector<std::pair<int, rlimit>> rlimits;
   // The child's stdin, stdout and stderr, the pipe it waits on to be
   // released, and its error pipe (close-on-exec: EOF once it execs).
   int stdio[3] = {-1, -1, -1};
@@ -53,19 +62,26 @@ class ExecTemplate {
  public:
   // Forks the template from the (single-threaded) monitor and waits until
   // it is ready. `pidfd` is the init's. An error (what its setup reported)
-  // leaves no process behind.
+  // leaves no process behind. `answer_timeout` bounds every wait for it,
+  // so a stopped template cannot stall the monitor.
   static absl::StatusOr<std::unique_ptr<ExecTemplate>> Start(
-      int pidfd, const ExecTemplatePlan& plan);
+      int pidfd, const ExecTemplatePlan& plan,
+      absl::Duration answer_timeout = absl::Seconds(5));
   // Kills and reaps the template (unless Reaped said it is gone).
   ~ExecTemplate();
   ExecTemplate(const ExecTemplate&) = delete;
   ExecTemplate& operator=(const ExecTemplate&) = delete;
 
   // Starts `exec` as a child of the caller and returns its host pid. The
-  // child chdirs, then waits on go_fd. UNAVAILABLE when nothing was
-  // started and the exec should be started another way: the template is
-  // gone (and gone() from then on), or the request is too big for it. Its
-  // clone's errno otherwise.
+  // child sets its rlimits, chdirs, then waits on go_fd. Errors:
+  // - UNAVAILABLE: nothing was started; start the exec another way (the
+  //   template is gone, and gone() from then on, or the request is too big
+  //   for it);
+  // - ABORTED: the template died or did not answer in time after it had
+  //   the request; it is killed and gone(), but a clone of it may be
+  //   waiting on go_fd: close the exec's descriptors (the clone then exits
+  //   at EOF) before starting it another way;
+  // - its clone's errno.
   absl::StatusOr<pid_t> Spawn(const TemplateExec& exec);
 
   pid_t pid() const { return pid_; }
@@ -76,6 +92,8 @@ class ExecTemplate {
 
  private:
   ExecTemplate(pid_t pid, int socket) : pid_(pid), socket_(socket) {}
+  // Kills it (not reaped: the caller's waitpid or the destructor does).
+  absl::Status Abandon(absl::string_view why);
 
   pid_t pid_;
   int socket_;  // SOCK_SEQPACKET to the template

@@ -68,6 +68,15 @@ absl::StatusOr<size_t> RecvWithFds(int socket, char* buf, size_t size,
       fds->push_back(fd);
     }
   }
+  // (The control buffer's padding can hold one descriptor more.)
+  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+      fds->size() > static_cast<size_t>(max_fds)) {
+    for (int fd : *fds) close(fd);
+    fds->clear();
+    return absl::DataLossError(absl::StrCat("recvmsg: a message over ", size,
+                                            " bytes or with more than ",
+                                            max_fds, " descriptors"));
+  }
   return static_cast<size_t>(n);
 }
 

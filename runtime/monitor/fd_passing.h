@@ -22,7 +22,8 @@ absl::Status SendWithFds(int socket, absl::string_view data,
 
 // Blocks for one message of up to `size` bytes into `buf`, and up to
 // `max_fds` descriptors (received close-on-exec) into `fds`. Returns its
-// length; 0 at EOF (the peer went away).
+// length; 0 at EOF (the peer went away). DATA_LOSS, and no descriptors,
+// for a message that did not fit.
 absl::StatusOr<size_t> RecvWithFds(int socket, char* buf, size_t size,
                                    int max_fds, std::vector<int>* fds);
 

@@ -3,11 +3,13 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
@@ -49,18 +51,25 @@ ExecTemplate* MonitorLoop::TemplateFor(const MonitorRequest::Exec& request,
     return nullptr;
   }
   const ProcessIdentity& id = plan.identity;
+  for (const auto& [resource, limit] : id.rlimits) {
+    rlimit own;
+    if (getrlimit(static_cast<__rlimit_resource>(resource), &own) != 0 ||
+        limit.rlim_max > own.rlim_max) {
+      return nullptr;
+    }
+  }
+  // Rlimits are per exec (TemplateExec): not part of the key.
   std::string key = absl::StrCat(exec_security_key_, "\nuid ", id.uid, " gid ",
                                  id.gid, " groups");
   for (gid_t g : id.groups) absl::StrAppend(&key, " ", g);
-  for (const auto& [resource, limit] : id.rlimits) {
-    absl::StrAppend(&key, " rlimit ", resource, " ", limit.rlim_cur, " ",
-                    limit.rlim_max);
+  DropGoneTemplates();
+  for (auto it = exec_templates_.begin(); it != exec_templates_.end(); ++it) {
+    if (it->key == key) {
+      std::rotate(it, it + 1, exec_templates_.end());  // most recent last
+      return exec_templates_.back().exec_template.get();
+    }
   }
-  if (exec_template_ != nullptr && key == exec_template_key_) {
-    return exec_template_.get();
-  }
-  exec_template_.reset();
-  if (key == failed_template_key_) return nullptr;
+  if (failed_template_keys_.count(key)) return nullptr;
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, init_pid_, 0));
   if (pidfd < 0) return nullptr;
   ExecTemplatePlan template_plan;
@@ -72,12 +81,24 @@ ExecTemplate* MonitorLoop::TemplateFor(const MonitorRequest::Exec& request,
   close(pidfd);
   if (!started.ok()) {
     // This exec is forked from here, and reports the same error itself.
-    failed_template_key_ = std::move(key);
+    if (failed_template_keys_.size() >= 16) failed_template_keys_.clear();
+    failed_template_keys_.insert(std::move(key));
     return nullptr;
   }
-  exec_template_ = *std::move(started);
-  exec_template_key_ = std::move(key);
-  return exec_template_.get();
+  if (exec_templates_.size() >= kMaxExecTemplates) {
+    exec_templates_.erase(exec_templates_.begin());  // killed and reaped
+  }
+  exec_templates_.push_back({std::move(key), *std::move(started)});
+  return exec_templates_.back().exec_template.get();
+}
+
+void MonitorLoop::DropGoneTemplates() {
+  // Each is killed if need be, and reaped, as it goes.
+  exec_templates_.erase(
+      std::remove_if(
+          exec_templates_.begin(), exec_templates_.end(),
+          [](const CachedTemplate& c) { return c.exec_template->gone(); }),
+      exec_templates_.end());
 }
 
 absl::StatusOr<pid_t> MonitorLoop::HandleExec(
@@ -124,9 +145,7 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   absl::StatusOr<ExecChild> child =
       SpawnExec(init_pid_, exec_ns_flags_, *procs_files_, *plan, create_files,
                 from_template);
-  if (exec_template_ != nullptr && exec_template_->gone()) {
-    exec_template_.reset();  // the next exec starts a new one
-  }
+  DropGoneTemplates();  // the next exec of its kind starts a new one
   if (!child.ok()) {
     // Opened again at the next exec, should the cgroups have been replaced.
     procs_files_.reset();

@@ -134,8 +134,12 @@ void MonitorLoop::OnSignal() {
   int wstatus = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-    if (exec_template_ != nullptr && pid == exec_template_->pid()) {
-      exec_template_->Reaped();  // dropped at the next exec
+    auto cached = std::find_if(exec_templates_.begin(), exec_templates_.end(),
+                               [pid](const CachedTemplate& c) {
+                                 return c.exec_template->pid() == pid;
+                               });
+    if (cached != exec_templates_.end()) {
+      cached->exec_template->Reaped();  // dropped at the next exec
       continue;
     }
     if (pid != init_pid_) {
@@ -144,7 +148,7 @@ void MonitorLoop::OnSignal() {
     }
     init_exited_ = true;
     // It holds the container's namespaces: they go with the init.
-    exec_template_.reset();
+    exec_templates_.clear();
     // Execs end with the container, as with Docker.
     for (auto& [id, exec] : execs_) {
       if (!exec->exited) kill(exec->child.pid, SIGKILL);

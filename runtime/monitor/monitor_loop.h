@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,12 +89,16 @@ class MonitorLoop {
   // default profile's plan and key costs ~80 us).
   absl::StatusOr<const SecurityPlan*> ExecSecurity(
       const v1::SecuritySpec& security, uid_t uid);
-  // The exec template (exec_template.h) for execs like `plan`, started or
-  // replaced as needed; nullptr where an exec is forked from here: a tty,
-  // a user namespace, or a seccomp profile other than the default (a
-  // custom one might refuse what the template does after loading it).
+  // The exec template (exec_template.h) for execs like `plan`, kept or
+  // started; nullptr where an exec is forked from here: a tty, a user
+  // namespace, a seccomp profile other than the default (a custom one
+  // might refuse what the template does after loading it), or an rlimit
+  // above the monitor's hard limit (only a process that still holds
+  // CAP_SYS_RESOURCE may raise it).
   ExecTemplate* TemplateFor(const MonitorRequest::Exec& request,
                             const ExecPlan& plan);
+  // Drops the templates that died or were given up.
+  void DropGoneTemplates();
   absl::Status HandleStdin(const MonitorRequest::Stdin& request);
   absl::Status HandleResize(const MonitorRequest::Resize& request);
   absl::Status HandleKillExec(const MonitorRequest::KillExec& request);
@@ -121,11 +126,16 @@ class MonitorLoop {
   // ExecSecurity's last plan and what it was built from.
   std::unique_ptr<SecurityPlan> exec_security_;
   std::string exec_security_key_;
-  // TemplateFor's template and the hardening and identity it holds; a key
-  // whose template failed to start is not tried again.
-  std::unique_ptr<ExecTemplate> exec_template_;
-  std::string exec_template_key_;
-  std::string failed_template_key_;
+  // TemplateFor's templates, least recently used first, each with the
+  // hardening and identity it holds; keys whose template failed to start
+  // are not tried again (their execs are forked from here).
+  struct CachedTemplate {
+    std::string key;
+    std::unique_ptr<ExecTemplate> exec_template;
+  };
+  static constexpr size_t kMaxExecTemplates = 4;
+  std::vector<CachedTemplate> exec_templates_;
+  std::set<std::string> failed_template_keys_;
   const ContainerCgroup* cgroup_;
   SeccompBpfCache* seccomp_;
   MonitorFds fds_;

@@ -23,11 +23,15 @@ TEST_F(ExecTest, BadRequestsGetClearErrors) {
   // not an error from deep inside.
   v1::ExecRequest huge = Req({"echo"});
   for (int i = 0; i < 17; ++i) {
-    huge.mutable_process()->add_args(std::string(128 << 10, 'x'));
+    huge.mutable_process()->add_args(std::string(127 << 10, 'x'));
   }
   s = ExecCall(huge, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("process: args and env"));
+  v1::ExecRequest long_arg = Req({"echo", std::string(128 << 10, 'x')});
+  s = ExecCall(long_arg, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("process.args[1]: of 131072"));
 
   v1::ExecRequest unknown = Req({"true"});
   unknown.set_container_id("ghost");

@@ -2,6 +2,7 @@
 // seen from the host: where the execs' parent is and what is left after the
 // container. Its hardening is checked with every other exec in exec_test.
 #include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -53,12 +54,17 @@ std::vector<std::string> ChildrenOf(int parent) {
   return children;
 }
 
-int MonitorPid(v1::ContainerService::Stub* stub, grpc::ClientContext* ctx) {
+v1::Container InspectBox(v1::ContainerService::Stub* stub,
+                         grpc::ClientContext* ctx) {
   v1::InspectRequest inspect;
   inspect.set_id("box");
   v1::InspectResponse info;
   EXPECT_TRUE(stub->Inspect(ctx, inspect, &info).ok());
-  return info.container().monitor_pid();
+  return info.container();
+}
+
+int MonitorPid(v1::ContainerService::Stub* stub, grpc::ClientContext* ctx) {
+  return InspectBox(stub, ctx).monitor_pid();
 }
 
 // An exec whose arguments do not fit a template request is forked the
@@ -79,6 +85,55 @@ TEST_F(ExecTest, AnExecTooBigForTheTemplateRunsAndKeepsIt) {
   EXPECT_EQ(ChildrenOf(monitor), before);
   EXPECT_EQ(SyncOrDie({"true"}).exit_code(), 0);
   EXPECT_EQ(ChildrenOf(monitor), before);
+}
+
+// The template is the monitor's child that is not the init.
+std::string TemplateOf(int monitor, int init) {
+  std::vector<std::string> templates;
+  for (const std::string& child : ChildrenOf(monitor)) {
+    if (child != std::to_string(init)) templates.push_back(child);
+  }
+  return templates.size() == 1 ? templates[0] : "";
+}
+
+// A template that dies under a live monitor is replaced at the next exec,
+// and an exec's rlimits are its own, not the template's (five descriptors
+// per request would not fit a template with this one's limit).
+TEST_F(ExecTest, ADeadTemplateIsReplacedAndRlimitsStayTheExecs) {
+  const v1::Container box = InspectBox(stub_.get(), Ctx().get());
+  const int monitor = box.monitor_pid();
+  ASSERT_GT(monitor, 0);
+  EXPECT_EQ(SyncOrDie({"true"}).exit_code(), 0);
+  const std::string first = TemplateOf(monitor, box.pid());
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(kill(std::stoi(first), SIGKILL), 0);
+  // Once the monitor has reaped it (before, the next exec finds it dead
+  // and is forked, and the exec after it gets the new template).
+  for (int i = 0; i < 200 && access(("/proc/" + first).c_str(), F_OK) == 0;
+       ++i) {
+    usleep(10000);
+  }
+  v1::ExecRequest limited = Req({"sh", "-c", "ulimit -n"});
+  limited.set_sync(true);
+  v1::Rlimit* nofile = limited.mutable_process()->add_rlimits();
+  nofile->set_type("NOFILE");
+  nofile->set_soft(4);
+  nofile->set_hard(4);
+  v1::ExecResponse resp;
+  grpc::Status s = ExecCall(limited, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.stdout(), "4\n");
+  const std::string second = TemplateOf(monitor, box.pid());
+  EXPECT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+  std::ifstream limits("/proc/" + second + "/limits");
+  std::string line, own;
+  while (std::getline(limits, line)) {
+    if (absl::StartsWith(line, "Max open files")) own = line;
+  }
+  EXPECT_THAT(own, ::testing::Not(::testing::ContainsRegex("files +4 ")));
+  EXPECT_EQ(SyncOrDie({"true"}).exit_code(), 0);
+  EXPECT_EQ(TemplateOf(monitor, box.pid()), second);
 }
 
 // Execs under the default profile are cloned from a template the monitor

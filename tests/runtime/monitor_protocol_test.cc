@@ -4,6 +4,7 @@
 #include "runtime/monitor_protocol.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "runtime/monitor/fd_passing.h"
 
 namespace warren::runtime {
 namespace {
@@ -80,6 +82,38 @@ TEST_F(MonitorProtocolTest, APacketWithoutTheMarkerIsDataLoss) {
   // A memfd marker with no memfd attached is malformed too.
   ASSERT_EQ(send(sv_[0], "M", 1, 0), 1);
   EXPECT_EQ(ReceivePacket(sv_[1], &got).code(), absl::StatusCode::kDataLoss);
+  // So is a memfd its sender could still change, and it is not kept open.
+  const int fds_before = OpenFds();
+  int memfd = memfd_create("unsealed", MFD_CLOEXEC);
+  ASSERT_GE(memfd, 0);
+  ASSERT_EQ(write(memfd, "W", 1), 1);
+  ASSERT_TRUE(SendWithFds(sv_[0], "M", {memfd}).ok());
+  close(memfd);
+  absl::Status s = ReceivePacket(sv_[1], &got);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("unsealed"));
+  EXPECT_EQ(OpenFds(), fds_before);
+}
+
+TEST_F(MonitorProtocolTest, RecvWithFdsRefusesWhatDidNotFit) {
+  const int fds_before = OpenFds();
+  ASSERT_TRUE(SendWithFds(sv_[0], "abcdef", {}).ok());
+  char buf[4];
+  std::vector<int> fds;
+  absl::StatusOr<size_t> n = RecvWithFds(sv_[1], buf, sizeof(buf), 1, &fds);
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kDataLoss);
+  // Two descriptors where one was expected: neither is kept.
+  ASSERT_TRUE(SendWithFds(sv_[0], "ab", {sv_[0], sv_[1]}).ok());
+  n = RecvWithFds(sv_[1], buf, sizeof(buf), 1, &fds);
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(fds.empty());
+  EXPECT_EQ(OpenFds(), fds_before);
+  ASSERT_TRUE(SendWithFds(sv_[0], "ab", {sv_[0]}).ok());
+  n = RecvWithFds(sv_[1], buf, sizeof(buf), 1, &fds);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 2u);
+  ASSERT_EQ(fds.size(), 1u);
+  close(fds[0]);
 }
 
 }  // namespace

@@ -5,10 +5,13 @@
 #include "runtime/monitor/exec_template.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "absl/status/status.h"
@@ -33,7 +36,8 @@ std::string ReadAll(int fd) {
 
 // A template with the default profile for `uid`, the test's own
 // namespaces (nothing to join).
-std::unique_ptr<ExecTemplate> StartOrDie(uid_t uid) {
+std::unique_ptr<ExecTemplate> StartOrDie(
+    uid_t uid, absl::Duration answer_timeout = absl::Seconds(5)) {
   absl::StatusOr<SecurityPlan> security =
       BuildSecurityPlan(v1::SecuritySpec(), uid);
   EXPECT_TRUE(security.ok()) << security.status();
@@ -45,7 +49,7 @@ std::unique_ptr<ExecTemplate> StartOrDie(uid_t uid) {
   plan.security = *security;
   plan.security.seccomp_program = *program;
   absl::StatusOr<std::unique_ptr<ExecTemplate>> t =
-      ExecTemplate::Start(-1, plan);
+      ExecTemplate::Start(-1, plan, answer_timeout);
   EXPECT_TRUE(t.ok()) << t.status();
   return t.ok() ? *std::move(t) : nullptr;
 }
@@ -57,7 +61,8 @@ struct Ran {
   int wstatus = -1;
 };
 Ran RunThrough(ExecTemplate* t, std::vector<std::string> argv,
-               const std::string& cwd = "/") {
+               const std::string& cwd = "/",
+               std::vector<std::pair<int, rlimit>> rlimits = {}) {
   int out[2], go[2], err[2];
   EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
   EXPECT_EQ(pipe2(go, O_CLOEXEC), 0);
@@ -67,6 +72,7 @@ Ran RunThrough(ExecTemplate* t, std::vector<std::string> argv,
   exec.argv = std::move(argv);
   exec.env = {"PATH=/usr/bin:/bin", "WHO=template"};
   exec.cwd = cwd;
+  exec.rlimits = std::move(rlimits);
   exec.stdio[0] = null;
   exec.stdio[1] = out[1];
   exec.stdio[2] = out[1];
@@ -77,7 +83,11 @@ Ran RunThrough(ExecTemplate* t, std::vector<std::string> argv,
   Ran ran;
   if (pid.ok()) {
     ran.pid = *pid;
-    EXPECT_EQ(write(go[1], "G", 1), 1);
+    // As in the monitor: a clone that failed its set-up has closed its end
+    // (EPIPE, and SIGPIPE is ignored).
+    signal(SIGPIPE, SIG_IGN);
+    ssize_t released = write(go[1], "G", 1);
+    EXPECT_TRUE(released == 1 || errno == EPIPE);
   } else {
     ADD_FAILURE() << pid.status();
   }
@@ -145,6 +155,71 @@ TEST(ExecTemplateTest, LargeRequestsFitAndTooLargeOnesAreRefusedUnstarted) {
   EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), 0);  // only the template
   ran = RunThrough(t.get(), {"true"});
   EXPECT_TRUE(WIFEXITED(ran.wstatus) && WEXITSTATUS(ran.wstatus) == 0);
+}
+
+TEST(ExecTemplateTest, RlimitsAreTheClonesNotTheTemplates) {
+  std::unique_ptr<ExecTemplate> t = StartOrDie(1000);
+  ASSERT_NE(t, nullptr);
+  // So low that the template itself could not take a request's five
+  // descriptors, had it applied it to itself.
+  Ran ran = RunThrough(t.get(), {"sh", "-c", "ulimit -n; ulimit -Hn"}, "/",
+                       {{RLIMIT_NOFILE, rlimit{4, 6}}});
+  EXPECT_EQ(ran.error, "");
+  EXPECT_EQ(ran.out, "4\n6\n");
+  rlimit own;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &own), 0);
+  std::ifstream limits(absl::StrCat("/proc/", t->pid(), "/limits"));
+  std::string text((std::istreambuf_iterator<char>(limits)),
+                   std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::ContainsRegex(
+                        absl::StrCat("Max open files +", own.rlim_cur, " +")));
+  // The next exec is not affected, and a hard limit it cannot raise any
+  // more (capabilities dropped) is its error, reported on its pipe.
+  ran = RunThrough(t.get(), {"sh", "-c", "ulimit -n"}, "/",
+                   {{RLIMIT_NOFILE, rlimit{64, own.rlim_max + 1}}});
+  EXPECT_THAT(ran.error, HasSubstr("setrlimit 7: Operation not permitted"));
+  ran = RunThrough(t.get(), {"sh", "-c", "ulimit -n"});
+  EXPECT_EQ(ran.out, absl::StrCat(own.rlim_cur, "\n"));
+}
+
+TEST(ExecTemplateTest, AStuckTemplateIsAbortedAndKilled) {
+  std::unique_ptr<ExecTemplate> t = StartOrDie(0, absl::Milliseconds(200));
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(kill(t->pid(), SIGSTOP), 0);
+  int go[2];
+  ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
+  TemplateExec exec;
+  exec.argv = {"true"};
+  exec.stdio[0] = exec.stdio[1] = exec.stdio[2] = exec.err_fd = go[1];
+  exec.go_fd = go[0];
+  absl::StatusOr<pid_t> pid = t->Spawn(exec);
+  EXPECT_EQ(pid.status().code(), absl::StatusCode::kAborted);
+  EXPECT_TRUE(t->gone());
+  // Killed, though stopped: the caller reaps it, and there is nothing else.
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(t->pid(), &wstatus, 0), t->pid());
+  EXPECT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL);
+  t->Reaped();
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+  close(go[0]);
+  close(go[1]);
+}
+
+TEST(ExecTemplateTest, ADeadButUnreapedTemplateIsUnavailable) {
+  std::unique_ptr<ExecTemplate> t = StartOrDie(0);
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(kill(t->pid(), SIGKILL), 0);
+  siginfo_t info;
+  ASSERT_EQ(waitid(P_PID, t->pid(), &info, WEXITED | WNOWAIT), 0);  // a zombie
+  TemplateExec exec;
+  exec.argv = {"true"};
+  absl::StatusOr<pid_t> pid = t->Spawn(exec);
+  EXPECT_EQ(pid.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(t->gone());
+  t.reset();  // reaps the zombie
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST(ExecTemplateTest, AGoneTemplateIsUnavailableAndStartsNothing) {
