@@ -16,8 +16,9 @@ namespace warren::runtime {
 [[noreturn]] void ExecChildFail(int err_fd, const std::string& what);
 
 // Blocks until the monitor writes one byte to `go_fd` (an exit without it:
-// the monitor gave up), then replaces the environment with `env` and execs
-// `argv` (searching PATH). Only failures return, through ExecChildFail.
+// the monitor gave up), makes the process die with the monitor from then
+// on (SIGKILL), then replaces the environment with `env` and execs `argv`
+// (searching PATH). Only failures return, through ExecChildFail.
 [[noreturn]] void ReleaseAndExec(const std::vector<std::string>& argv,
                                  const std::vector<std::string>& env, int go_fd,
                                  int err_fd);
