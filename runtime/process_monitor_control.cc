@@ -71,6 +71,8 @@ absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
   std::string log_max = std::to_string(options_.log_max_bytes);
   std::string seccomp_cache = options_.seccomp_cache_dir;
   std::string cgroup_parent = options_.cgroup_parent;
+  std::string template_idle_ms =
+      std::to_string(absl::ToInt64Milliseconds(options_.exec_template_idle));
   char* argv[] = {const_cast<char*>(monitor_binary_.c_str()),
                   name.data(),
                   bundle.data(),
@@ -78,6 +80,7 @@ absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
                   log_max.data(),
                   seccomp_cache.data(),
                   cgroup_parent.data(),
+                  template_idle_ms.data(),
                   nullptr};
   pid_t pid = 0;
   int rc = posix_spawn(&pid, monitor_binary_.c_str(), &actions, nullptr, argv,

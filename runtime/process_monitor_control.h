@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "absl/time/time.h"
 #include "runtime/monitor_control.h"
 
 namespace warren::runtime {
@@ -20,6 +21,9 @@ struct MonitorOptions {
   // The cgroup below which containers live (ValidateCgroupParent in
   // container_cgroup.h); required.
   std::string cgroup_parent;
+  // An exec template (runtime/monitor/exec_template.h) goes after this long
+  // unused; zero: no templates, every exec is forked by its monitor.
+  absl::Duration exec_template_idle = absl::ZeroDuration();
 };
 
 class ProcessMonitorControl : public MonitorControl {

@@ -44,6 +44,7 @@ absl::StatusOr<const SecurityPlan*> MonitorLoop::ExecSecurity(
 
 ExecTemplate* MonitorLoop::TemplateFor(const MonitorRequest::Exec& request,
                                        const ExecPlan& plan) {
+  if (exec_template_idle_ <= absl::ZeroDuration()) return nullptr;
   const std::string& profile = request.security().seccomp_profile();
   if (plan.tty || !plan.security.seccomp.enabled ||
       !(profile.empty() || profile == "default") ||
@@ -62,9 +63,11 @@ ExecTemplate* MonitorLoop::TemplateFor(const MonitorRequest::Exec& request,
   std::string key = absl::StrCat(exec_security_key_, "\nuid ", id.uid, " gid ",
                                  id.gid, " groups");
   for (gid_t g : id.groups) absl::StrAppend(&key, " ", g);
-  DropGoneTemplates();
+  const absl::Time now = absl::Now();
+  DropGoneTemplates(now);
   for (auto it = exec_templates_.begin(); it != exec_templates_.end(); ++it) {
     if (it->key == key) {
+      it->last_used = now;
       std::rotate(it, it + 1, exec_templates_.end());  // most recent last
       return exec_templates_.back().exec_template.get();
     }
@@ -88,17 +91,31 @@ ExecTemplate* MonitorLoop::TemplateFor(const MonitorRequest::Exec& request,
   if (exec_templates_.size() >= kMaxExecTemplates) {
     exec_templates_.erase(exec_templates_.begin());  // killed and reaped
   }
-  exec_templates_.push_back({std::move(key), *std::move(started)});
+  exec_templates_.push_back({std::move(key), *std::move(started), now});
   return exec_templates_.back().exec_template.get();
 }
 
-void MonitorLoop::DropGoneTemplates() {
+void MonitorLoop::DropGoneTemplates(absl::Time now) {
   // Each is killed if need be, and reaped, as it goes.
   exec_templates_.erase(
-      std::remove_if(
-          exec_templates_.begin(), exec_templates_.end(),
-          [](const CachedTemplate& c) { return c.exec_template->gone(); }),
+      std::remove_if(exec_templates_.begin(), exec_templates_.end(),
+                     [&](const CachedTemplate& c) {
+                       return c.exec_template->gone() ||
+                              now - c.last_used >= exec_template_idle_;
+                     }),
       exec_templates_.end());
+}
+
+int MonitorLoop::MsUntilATemplateIsIdle(absl::Time now) const {
+  if (exec_templates_.empty()) return -1;
+  absl::Time first = absl::InfiniteFuture();
+  for (const CachedTemplate& c : exec_templates_) {
+    first = std::min(first, c.last_used + exec_template_idle_);
+  }
+  // Rounded up: poll must not wake just before it.
+  return static_cast<int>(
+      std::max<int64_t>(0, absl::ToInt64Milliseconds(absl::Ceil(
+                               first - now, absl::Milliseconds(1)))));
 }
 
 absl::StatusOr<pid_t> MonitorLoop::HandleExec(
@@ -145,7 +162,7 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   absl::StatusOr<ExecChild> child =
       SpawnExec(init_pid_, exec_ns_flags_, *procs_files_, *plan, create_files,
                 from_template);
-  DropGoneTemplates();  // the next exec of its kind starts a new one
+  DropGoneTemplates(absl::Now());  // the next exec of its kind starts anew
   if (!child.ok()) {
     // Opened again at the next exec, should the cgroups have been replaced.
     procs_files_.reset();

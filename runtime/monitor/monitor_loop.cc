@@ -37,8 +37,10 @@ constexpr int kHeldRetryMs = 1;
 
 MonitorLoop::MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup,
                          MonitorFds fds, StoreLayout layout, LogWriter log,
-                         SeccompBpfCache* seccomp)
+                         SeccompBpfCache* seccomp,
+                         absl::Duration exec_template_idle)
     : init_pid_(init_pid),
+      exec_template_idle_(exec_template_idle),
       cgroup_(cgroup),
       seccomp_(seccomp),
       fds_(fds),
@@ -85,6 +87,10 @@ absl::Status MonitorLoop::Run() {
     if (output_held_ && (timeout < 0 || timeout > kHeldRetryMs)) {
       timeout = kHeldRetryMs;
     }
+    if (int idle = MsUntilATemplateIsIdle(absl::Now());
+        idle >= 0 && (timeout < 0 || idle < timeout)) {
+      timeout = idle;
+    }
     int n = poll(pfds.data(), pfds.size(), timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return absl::ErrnoToStatus(errno, "poll");
@@ -112,6 +118,7 @@ absl::Status MonitorLoop::Run() {
     }
     OnExecEvents(pfds, first_exec);
     FinishExecs(false);
+    if (!exec_templates_.empty()) DropGoneTemplates(absl::Now());
   }
   FinishExecs(true);
   log_.Flush(absl::Now());

@@ -49,8 +49,11 @@ class MonitorLoop {
   // `log` writes the container log (fds.log_fd is its descriptor).
   // `seccomp` (not owned) has the compiled filters for execs. `layout`
   // names the exit record and the exec files.
+  // `exec_template_idle`: how long an unused exec template is kept (zero:
+  // none are made).
   MonitorLoop(pid_t init_pid, const ContainerCgroup* cgroup, MonitorFds fds,
-              StoreLayout layout, LogWriter log, SeccompBpfCache* seccomp);
+              StoreLayout layout, LogWriter log, SeccompBpfCache* seccomp,
+              absl::Duration exec_template_idle);
 
   // Runs until the init has exited and its output is drained, then writes
   // the exit record. Returns the status of writing it.
@@ -97,8 +100,11 @@ class MonitorLoop {
   // CAP_SYS_RESOURCE may raise it).
   ExecTemplate* TemplateFor(const MonitorRequest::Exec& request,
                             const ExecPlan& plan);
-  // Drops the templates that died or were given up.
-  void DropGoneTemplates();
+  // Drops the templates that died or were given up, and those unused since
+  // `exec_template_idle_` before `now`.
+  void DropGoneTemplates(absl::Time now);
+  // Milliseconds until the next template falls idle; -1: none will.
+  int MsUntilATemplateIsIdle(absl::Time now) const;
   absl::Status HandleStdin(const MonitorRequest::Stdin& request);
   absl::Status HandleResize(const MonitorRequest::Resize& request);
   absl::Status HandleKillExec(const MonitorRequest::KillExec& request);
@@ -132,7 +138,9 @@ class MonitorLoop {
   struct CachedTemplate {
     std::string key;
     std::unique_ptr<ExecTemplate> exec_template;
+    absl::Time last_used;
   };
+  const absl::Duration exec_template_idle_;
   static constexpr size_t kMaxExecTemplates = 4;
   std::vector<CachedTemplate> exec_templates_;
   std::set<std::string> failed_template_keys_;

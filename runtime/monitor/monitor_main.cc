@@ -63,11 +63,14 @@ void ReleaseStartupMemory() {
 
 int Main(int argc, char** argv) {
   uint64_t log_max_bytes = 0;
-  if (argc != 7 || !absl::SimpleAtoi(argv[4], &log_max_bytes) ||
-      !ValidateCgroupParent(argv[6]).ok()) {
+  int64_t template_idle_ms = 0;
+  if (argc != 8 || !absl::SimpleAtoi(argv[4], &log_max_bytes) ||
+      !ValidateCgroupParent(argv[6]).ok() ||
+      !absl::SimpleAtoi(argv[7], &template_idle_ms) || template_idle_ms < 0) {
     fprintf(stderr,
             "usage: warren-monitor <id> <bundle_dir> <run_dir> "
-            "<log_max_bytes> <seccomp_cache_dir or \"\"> <cgroup_parent>\n");
+            "<log_max_bytes> <seccomp_cache_dir or \"\"> <cgroup_parent> "
+            "<exec_template_idle_ms, 0: none>\n");
     return 2;
   }
   std::string id = argv[1];
@@ -127,12 +130,13 @@ int Main(int argc, char** argv) {
   const ContainerCgroup cgroup = (*steps)->cgroup();
   steps->reset();
   ReleaseStartupMemory();
-  MonitorLoop loop(
-      started->init_pid, &cgroup,
-      MonitorFds{started->listen_fd, fds.signal_fd, fds.stdout_fd,
-                 fds.stderr_fd, fds.start_fd, fds.exec_err_fd, fds.log_fd,
-                 fds.stdin_fd, fds.pty_fd},
-      layout, LogWriter(layout.LogPath(), log_max_bytes, fds.log_fd), &seccomp);
+  MonitorLoop loop(started->init_pid, &cgroup,
+                   MonitorFds{started->listen_fd, fds.signal_fd, fds.stdout_fd,
+                              fds.stderr_fd, fds.start_fd, fds.exec_err_fd,
+                              fds.log_fd, fds.stdin_fd, fds.pty_fd},
+                   layout,
+                   LogWriter(layout.LogPath(), log_max_bytes, fds.log_fd),
+                   &seccomp, absl::Milliseconds(template_idle_ms));
   absl::Status done = loop.Run();
   unlink(MonitorSocketPath(layout.run_dir()).c_str());
   return done.ok() ? 0 : 1;

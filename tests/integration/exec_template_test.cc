@@ -173,5 +173,61 @@ TEST_F(ExecTest, ExecsStayTheMonitorsChildrenAndNothingOutlivesTheInit) {
   EXPECT_THAT(HoldersOfNetNamespace(net), ::testing::IsEmpty());
 }
 
+// A template unused for --exec_template_idle goes (the next exec starts a
+// new one); with 0 no exec has one.
+TEST_F(WarrendTest, AnUnusedTemplateGoesAndZeroMeansNone) {
+  warrend_->Stop(SIGTERM);
+  warrend_->set_extra_args({"--exec_template_idle=300ms"});
+  warrend_->Start();
+  stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
+  auto exec_true = [&](const std::string& id) {
+    v1::ExecRequest req;
+    req.set_container_id(id);
+    req.set_sync(true);
+    req.mutable_process()->add_args("true");
+    v1::ExecResponse resp;
+    grpc::Status s = stub_->Exec(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.exit_code(), 0);
+  };
+  auto inspect = [&](const std::string& id) {
+    v1::InspectRequest req;
+    req.set_id(id);
+    v1::InspectResponse info;
+    EXPECT_TRUE(stub_->Inspect(Ctx().get(), req, &info).ok());
+    return info.container();
+  };
+  v1::ContainerSpec spec = Spec({"sleep", "1000"});
+  spec.mutable_stop_timeout()->set_seconds(1);
+  CreateOrDie("idle", spec);
+  StartOrDie("idle");
+  const v1::Container idle = inspect("idle");
+  exec_true("idle");
+  const std::string first = TemplateOf(idle.monitor_pid(), idle.pid());
+  ASSERT_FALSE(first.empty());
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; ++i) {
+    gone = access(("/proc/" + first).c_str(), F_OK) != 0;
+    if (!gone) usleep(10000);
+  }
+  EXPECT_TRUE(gone) << "template " << first << " still there after 3 s";
+  EXPECT_THAT(ChildrenOf(idle.monitor_pid()),
+              ::testing::ElementsAre(std::to_string(idle.pid())));
+  exec_true("idle");
+  EXPECT_FALSE(TemplateOf(idle.monitor_pid(), idle.pid()).empty());
+
+  warrend_->Stop(SIGTERM);
+  warrend_->set_extra_args({"--exec_template_idle=0"});
+  warrend_->Start();
+  stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
+  CreateOrDie("none", spec);
+  StartOrDie("none");
+  const v1::Container none = inspect("none");
+  exec_true("none");
+  exec_true("none");
+  EXPECT_THAT(ChildrenOf(none.monitor_pid()),
+              ::testing::ElementsAre(std::to_string(none.pid())));
+}
+
 }  // namespace
 }  // namespace warren::testing
