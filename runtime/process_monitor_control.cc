@@ -71,8 +71,9 @@ absl::StatusOr<MonitorLaunch> ProcessMonitorControl::Launch(
   std::string log_max = std::to_string(options_.log_max_bytes);
   std::string seccomp_cache = options_.seccomp_cache_dir;
   std::string cgroup_parent = options_.cgroup_parent;
-  std::string template_idle_ms =
-      std::to_string(absl::ToInt64Milliseconds(options_.exec_template_idle));
+  // Rounded up: 500us is not 0, which means none.
+  std::string template_idle_ms = std::to_string(absl::ToInt64Milliseconds(
+      absl::Ceil(options_.exec_template_idle, absl::Milliseconds(1))));
   char* argv[] = {const_cast<char*>(monitor_binary_.c_str()),
                   name.data(),
                   bundle.data(),

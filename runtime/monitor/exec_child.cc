@@ -1,5 +1,6 @@
 #include "runtime/monitor/exec_child.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -18,10 +19,18 @@ void ExecChildFail(int err_fd, const std::string& what) {
   _exit(127);
 }
 
+pid_t MonitorAsSeenByChild(int ns_flags, pid_t monitor) {
+  return (ns_flags & CLONE_NEWPID) != 0 ? 0 : monitor;
+}
+
+void DieWithMonitor(pid_t monitor_as_seen_here) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != monitor_as_seen_here) _exit(127);  // it went already
+}
+
 void ReleaseAndExec(const std::vector<std::string>& argv,
                     const std::vector<std::string>& env, int go_fd,
                     int err_fd) {
-  const pid_t monitor = getppid();  // 0 when it is outside our PID namespace
   char go = 0;
   ssize_t released = read(go_fd, &go, 1);
   if (released < 0) {  // e.g. a seccomp profile that refuses read(2)
@@ -29,11 +38,6 @@ void ReleaseAndExec(const std::vector<std::string>& argv,
                                        strerror(errno)));
   }
   if (released != 1) _exit(127);  // the monitor gave up
-  // An exec ends with its monitor, whichever way it started: nothing else
-  // owns its stdio or records its exit. A uid change cleared the signal a
-  // fork set; a monitor that died since the release is caught here.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != monitor) _exit(127);
   close(go_fd);
   clearenv();
   for (const std::string& kv : env) putenv(const_cast<char*>(kv.c_str()));

@@ -73,8 +73,8 @@ std::string ReadToEnd(int fd) {
 }
 
 [[noreturn]] void RunExecChild(const ExecPlan& plan, int pidfd, int ns_flags,
-                               int go_fd, int err_fd, int pty_socket,
-                               const int stdio[3]) {
+                               pid_t monitor, int go_fd, int err_fd,
+                               int pty_socket, const int stdio[3]) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // Inside the container's namespaces nothing may open this process's
   // /proc files (and the descriptors it still holds) until execve.
@@ -105,6 +105,7 @@ std::string ReadToEnd(int fd) {
   if (absl::Status s = security.AfterIdentity(); !s.ok()) {
     ExecChildFail(err_fd, std::string(s.message()));
   }
+  DieWithMonitor(monitor);  // the uid change cleared the signal set above
   CloseOtherFds(err_fd, go_fd);
   if (absl::Status s = security.LoadSeccomp(); !s.ok()) {
     ExecChildFail(err_fd, std::string(s.message()));
@@ -260,13 +261,15 @@ absl::StatusOr<ExecChild> SpawnExec(
       close_all();
       return saved.status();
     }
+    const pid_t monitor = MonitorAsSeenByChild(ns_flags, getpid());
     pid = fork();
     if (pid == 0) {
       for (int fd : {go[1], fail[0], pty[0], in[1], out[0], err[0]}) {
         if (fd >= 0) close(fd);
       }
       const int stdio[3] = {in[0], out[1], err[1]};
-      RunExecChild(plan, pidfd, ns_flags, go[0], fail[1], pty[1], stdio);
+      RunExecChild(plan, pidfd, ns_flags, monitor, go[0], fail[1], pty[1],
+                   stdio);
     }
     int fork_errno = errno;
     RestoreAfterClone(*saved);

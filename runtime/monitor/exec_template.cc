@@ -46,9 +46,10 @@ ssize_t SendAll(int socket, const void* data, size_t size) {
 }
 
 // The template's clone: its own directory and stdio, then the shared tail.
-[[noreturn]] void RunClone(const TemplateSpawn& spawn, const int fds[]) {
-  // The parent is the monitor (CLONE_PARENT); fork cleared this.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+[[noreturn]] void RunClone(const TemplateSpawn& spawn, const int fds[],
+                           pid_t monitor) {
+  // The parent is the monitor (CLONE_PARENT); clone cleared the signal.
+  DieWithMonitor(monitor);
   const int err_fd = fds[4];
   for (int fd = 0; fd < 3; ++fd) {
     if (dup2(fds[fd], fd) < 0) ExecChildFail(err_fd, "dup2 stdio");
@@ -92,7 +93,7 @@ bool ReceiveSpawn(int socket, char* buf, TemplateSpawn* spawn, int fds[]) {
 // Runs in the template: joins the container, takes the exec's identity and
 // hardening once, then clones an exec per request until EOF.
 [[noreturn]] void RunTemplate(int pidfd, const ExecTemplatePlan& plan,
-                              int socket) {
+                              pid_t monitor, int socket) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_DUMPABLE, 0);
   ResetSignals();
@@ -133,7 +134,7 @@ bool ReceiveSpawn(int socket, char* buf, TemplateSpawn* spawn, int fds[]) {
     if (fds[0] >= 0) {
       long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr,
                          nullptr, 0);
-      if (pid == 0) RunClone(spawn, fds);
+      if (pid == 0) RunClone(spawn, fds, monitor);
       reply = pid > 0 ? static_cast<int32_t>(pid) : -errno;
     }
     for (int fd : fds) {
@@ -161,10 +162,12 @@ absl::StatusOr<std::unique_ptr<ExecTemplate>> ExecTemplate::Start(
   }
   const timeval timeout = absl::ToTimeval(answer_timeout);
   setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  // Its clones' parent, as they see it from the container's PID namespace.
+  const pid_t monitor = MonitorAsSeenByChild(plan.ns_flags, getpid());
   pid_t pid = fork();
   if (pid == 0) {
     close(sv[0]);
-    RunTemplate(pidfd, plan, sv[1]);
+    RunTemplate(pidfd, plan, monitor, sv[1]);
   }
   int fork_errno = errno;
   close(sv[1]);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -91,7 +92,7 @@ ExecTemplate* MonitorLoop::TemplateFor(const MonitorRequest::Exec& request,
   if (exec_templates_.size() >= kMaxExecTemplates) {
     exec_templates_.erase(exec_templates_.begin());  // killed and reaped
   }
-  exec_templates_.push_back({std::move(key), *std::move(started), now});
+  exec_templates_.push_back({std::move(key), *std::move(started), absl::Now()});
   return exec_templates_.back().exec_template.get();
 }
 
@@ -113,9 +114,10 @@ int MonitorLoop::MsUntilATemplateIsIdle(absl::Time now) const {
     first = std::min(first, c.last_used + exec_template_idle_);
   }
   // Rounded up: poll must not wake just before it.
+  int64_t ms =
+      absl::ToInt64Milliseconds(absl::Ceil(first - now, absl::Milliseconds(1)));
   return static_cast<int>(
-      std::max<int64_t>(0, absl::ToInt64Milliseconds(absl::Ceil(
-                               first - now, absl::Milliseconds(1)))));
+      std::clamp<int64_t>(ms, 0, std::numeric_limits<int>::max()));
 }
 
 absl::StatusOr<pid_t> MonitorLoop::HandleExec(
@@ -162,7 +164,9 @@ absl::StatusOr<pid_t> MonitorLoop::HandleExec(
   absl::StatusOr<ExecChild> child =
       SpawnExec(init_pid_, exec_ns_flags_, *procs_files_, *plan, create_files,
                 from_template);
-  DropGoneTemplates(absl::Now());  // the next exec of its kind starts anew
+  // Only the gone ones (the next exec of its kind starts a new one): not
+  // one just used, however short the idle time.
+  DropGoneTemplates(absl::InfinitePast());
   if (!child.ok()) {
     // Opened again at the next exec, should the cgroups have been replaced.
     procs_files_.reset();

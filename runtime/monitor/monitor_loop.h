@@ -101,7 +101,7 @@ class MonitorLoop {
   ExecTemplate* TemplateFor(const MonitorRequest::Exec& request,
                             const ExecPlan& plan);
   // Drops the templates that died or were given up, and those unused since
-  // `exec_template_idle_` before `now`.
+  // `exec_template_idle_` before `now` (InfinitePast: none for idleness).
   void DropGoneTemplates(absl::Time now);
   // Milliseconds until the next template falls idle; -1: none will.
   int MsUntilATemplateIsIdle(absl::Time now) const;

@@ -63,14 +63,17 @@ void ReleaseStartupMemory() {
 
 int Main(int argc, char** argv) {
   uint64_t log_max_bytes = 0;
-  int64_t template_idle_ms = 0;
-  if (argc != 8 || !absl::SimpleAtoi(argv[4], &log_max_bytes) ||
+  // Without the last argument (a warrend from before it, still running
+  // while the binaries were upgraded), warrend's default.
+  int64_t template_idle_ms = 60000;
+  if ((argc != 7 && argc != 8) || !absl::SimpleAtoi(argv[4], &log_max_bytes) ||
       !ValidateCgroupParent(argv[6]).ok() ||
-      !absl::SimpleAtoi(argv[7], &template_idle_ms) || template_idle_ms < 0) {
+      (argc == 8 && (!absl::SimpleAtoi(argv[7], &template_idle_ms) ||
+                     template_idle_ms < 0))) {
     fprintf(stderr,
             "usage: warren-monitor <id> <bundle_dir> <run_dir> "
             "<log_max_bytes> <seccomp_cache_dir or \"\"> <cgroup_parent> "
-            "<exec_template_idle_ms, 0: none>\n");
+            "[<exec_template_idle_ms, 0: none; default 60000>]\n");
     return 2;
   }
   std::string id = argv[1];

@@ -174,10 +174,11 @@ TEST_F(ExecTest, ExecsStayTheMonitorsChildrenAndNothingOutlivesTheInit) {
 }
 
 // A template unused for --exec_template_idle goes (the next exec starts a
-// new one); with 0 no exec has one.
-TEST_F(WarrendTest, AnUnusedTemplateGoesAndZeroMeansNone) {
+// new one). (That 0 makes none is not tested here: from outside, none made
+// and one made and dropped at once look alike.)
+TEST_F(WarrendTest, AnUnusedTemplateGoes) {
   warrend_->Stop(SIGTERM);
-  warrend_->set_extra_args({"--exec_template_idle=300ms"});
+  warrend_->set_extra_args({"--exec_template_idle=1s"});
   warrend_->Start();
   stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
   auto exec_true = [&](const std::string& id) {
@@ -206,27 +207,15 @@ TEST_F(WarrendTest, AnUnusedTemplateGoesAndZeroMeansNone) {
   const std::string first = TemplateOf(idle.monitor_pid(), idle.pid());
   ASSERT_FALSE(first.empty());
   bool gone = false;
-  for (int i = 0; i < 300 && !gone; ++i) {
+  for (int i = 0; i < 1000 && !gone; ++i) {
     gone = access(("/proc/" + first).c_str(), F_OK) != 0;
     if (!gone) usleep(10000);
   }
-  EXPECT_TRUE(gone) << "template " << first << " still there after 3 s";
+  EXPECT_TRUE(gone) << "template " << first << " still there after 10 s";
   EXPECT_THAT(ChildrenOf(idle.monitor_pid()),
               ::testing::ElementsAre(std::to_string(idle.pid())));
   exec_true("idle");
   EXPECT_FALSE(TemplateOf(idle.monitor_pid(), idle.pid()).empty());
-
-  warrend_->Stop(SIGTERM);
-  warrend_->set_extra_args({"--exec_template_idle=0"});
-  warrend_->Start();
-  stub_ = v1::ContainerService::NewStub(warrend_->NewChannel());
-  CreateOrDie("none", spec);
-  StartOrDie("none");
-  const v1::Container none = inspect("none");
-  exec_true("none");
-  exec_true("none");
-  EXPECT_THAT(ChildrenOf(none.monitor_pid()),
-              ::testing::ElementsAre(std::to_string(none.pid())));
 }
 
 }  // namespace
