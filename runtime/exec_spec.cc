@@ -55,23 +55,26 @@ absl::StatusOr<ExecSpec> BuildExecSpec(const v1::ContainerSpec& container,
   for (const std::string& key : order) p.add_env(env[key]);
   // As execve counts them: each string with its NUL, and a pointer to it.
   size_t arg_bytes = 0;
-  for (int i = 0; i < p.args_size(); ++i) {
-    if (p.args(i).size() >= kMaxExecStringBytes) {
-      return Invalid(
-          absl::StrCat("process.args[", i, "]"),
-          absl::StrCat("of ", p.args(i).size(), " bytes; execve takes at most ",
-                       kMaxExecStringBytes - 1));
+  auto count = [&arg_bytes](const std::string& text, const std::string& field,
+                            absl::string_view what) {
+    if (text.size() >= kMaxExecStringBytes) {
+      return Invalid(field, absl::StrCat(what, "of ", text.size(),
+                                         " bytes; execve takes at most ",
+                                         kMaxExecStringBytes - 1));
     }
-    arg_bytes += p.args(i).size() + 1 + sizeof(char*);
+    arg_bytes += text.size() + 1 + sizeof(char*);
+    return absl::OkStatus();
+  };
+  for (int i = 0; i < p.args_size(); ++i) {
+    absl::Status s =
+        count(p.args(i), absl::StrCat("process.args[", i, "]"), "");
+    if (!s.ok()) return s;
   }
   for (const std::string& kv : p.env()) {
-    if (kv.size() >= kMaxExecStringBytes) {
-      return Invalid("process.env",
-                     absl::StrCat("\"", kv.substr(0, kv.find('=')), "\" of ",
-                                  kv.size(), " bytes; execve takes at most ",
-                                  kMaxExecStringBytes - 1));
-    }
-    arg_bytes += kv.size() + 1 + sizeof(char*);
+    absl::Status s =
+        count(kv, "process.env",
+              absl::StrCat("\"", kv.substr(0, kv.find('=')), "\" "));
+    if (!s.ok()) return s;
   }
   if (arg_bytes > kMaxExecArgBytes) {
     return Invalid(

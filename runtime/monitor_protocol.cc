@@ -29,7 +29,7 @@ constexpr char kPacketMarker = 'W';
 // and an exec's arguments and environment may not.
 constexpr char kMemfdMarker = 'M';
 // Messages up to this size go inline; the receive buffer is this big.
-constexpr size_t kInlinePacket = 64 * 1024;
+constexpr size_t kInlinePacket = size_t{64} * 1024;
 
 absl::Status SendInMemfd(int fd, const std::string& data) {
   int memfd =

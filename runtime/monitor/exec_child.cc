@@ -42,6 +42,7 @@ void ReleaseAndExec(const std::vector<std::string>& argv,
   clearenv();
   for (const std::string& kv : env) putenv(const_cast<char*>(kv.c_str()));
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

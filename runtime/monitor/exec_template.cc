@@ -31,17 +31,9 @@ constexpr int kSpawnFds = 5;  // stdin, stdout, stderr, go, err
 constexpr size_t kMaxSpawnBytes = 128 << 10;
 constexpr char kReady = 'R';
 
-ssize_t SendAll(int socket, const void* data, size_t size) {
-  ssize_t n;
-  do {
-    n = send(socket, data, size, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n;
-}
-
 // Reports a setup failure to the monitor (it becomes Start's error).
 [[noreturn]] void TemplateFail(int socket, const std::string& what) {
-  (void)SendAll(socket, what.data(), what.size());
+  (void)SendWithFds(socket, what, {});
   _exit(127);
 }
 
@@ -124,7 +116,7 @@ bool ReceiveSpawn(int socket, char* buf, TemplateSpawn* spawn, int fds[]) {
   if (absl::Status s = security.LoadSeccomp(); !s.ok()) {
     TemplateFail(socket, std::string(s.message()));
   }
-  if (SendAll(socket, &kReady, 1) != 1) _exit(0);
+  if (!SendWithFds(socket, absl::string_view(&kReady, 1), {}).ok()) _exit(0);
   // Not zeroed: only the pages a request fills become resident.
   std::unique_ptr<char[]> buf(new char[kMaxSpawnBytes]);
   TemplateSpawn spawn;
@@ -140,7 +132,9 @@ bool ReceiveSpawn(int socket, char* buf, TemplateSpawn* spawn, int fds[]) {
     for (int fd : fds) {
       if (fd >= 0) close(fd);
     }
-    if (SendAll(socket, &reply, sizeof(reply)) != sizeof(reply)) break;
+    absl::string_view answer(reinterpret_cast<const char*>(&reply),
+                             sizeof(reply));
+    if (!SendWithFds(socket, answer, {}).ok()) break;
   }
   _exit(0);
 }
@@ -176,20 +170,20 @@ absl::StatusOr<std::unique_ptr<ExecTemplate>> ExecTemplate::Start(
     return absl::ErrnoToStatus(fork_errno, "fork the exec template");
   }
   auto result = std::unique_ptr<ExecTemplate>(new ExecTemplate(pid, sv[0]));
-  char answer[512];
-  ssize_t n;
-  do {
-    n = recv(sv[0], answer, sizeof(answer), 0);
-  } while (n < 0 && errno == EINTR);
-  if (n == 1 && answer[0] == kReady) return result;
-  if (n > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "exec template: ", absl::string_view(answer, static_cast<size_t>(n))));
+  char answer[4096];
+  std::vector<int> no_fds;
+  absl::StatusOr<size_t> n =
+      RecvWithFds(sv[0], answer, sizeof(answer), 0, &no_fds);
+  if (n.ok() && *n == 1 && answer[0] == kReady) return result;
+  if (n.ok() && *n > 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("exec template: ", absl::string_view(answer, *n)));
   }
   // (The destructor kills it if it is only slow.)
   return absl::UnavailableError(
-      n < 0 ? absl::StrCat("exec template did not get ready: ", strerror(errno))
-            : "exec template died during setup");
+      !n.ok() ? absl::StrCat("exec template did not get ready: ",
+                             n.status().message())
+              : "exec template died during setup");
 }
 
 absl::Status ExecTemplate::Abandon(absl::string_view why) {
@@ -236,13 +230,12 @@ absl::StatusOr<pid_t> ExecTemplate::Spawn(const TemplateExec& exec) {
     return absl::UnavailableError(
         absl::StrCat("exec template gone: ", sent.message()));
   }
-  ssize_t n;
   int32_t reply = 0;
-  do {
-    n = recv(socket_, &reply, sizeof(reply), 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Abandon(strerror(errno));  // EAGAIN: the timeout
-  if (n != sizeof(reply)) return Abandon("it went away");
+  std::vector<int> no_fds;
+  absl::StatusOr<size_t> n = RecvWithFds(
+      socket_, reinterpret_cast<char*>(&reply), sizeof(reply), 0, &no_fds);
+  if (!n.ok()) return Abandon(n.status().message());  // EAGAIN: the timeout
+  if (*n != sizeof(reply)) return Abandon("it went away");
   if (reply <= 0) {
     return absl::ErrnoToStatus(-reply, "clone the exec from its template");
   }

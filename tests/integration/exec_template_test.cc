@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,39 +20,41 @@
 namespace warren::testing {
 namespace {
 
-// The processes on the host in the network namespace with `inode`.
-std::vector<std::string> HoldersOfNetNamespace(const std::string& want) {
-  std::vector<std::string> holders;
+// The host pids (as text) of the processes for which `match(pid)` holds.
+std::vector<std::string> ProcessesWhere(
+    const std::function<bool(int pid)>& match) {
+  std::vector<std::string> found;
   DIR* proc = opendir("/proc");
   while (dirent* e = proc ? readdir(proc) : nullptr) {
     int pid;
-    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
-    char link[128] = {};
-    std::string path = absl::StrCat("/proc/", pid, "/ns/net");
-    if (readlink(path.c_str(), link, sizeof(link) - 1) > 0 && link == want) {
-      holders.push_back(e->d_name);
+    if (absl::SimpleAtoi(e->d_name, &pid) && match(pid)) {
+      found.push_back(e->d_name);
     }
   }
   if (proc) closedir(proc);
-  return holders;
+  return found;
+}
+
+// The processes on the host in the network namespace with `inode`.
+std::vector<std::string> HoldersOfNetNamespace(const std::string& want) {
+  return ProcessesWhere([&](int pid) {
+    char link[128] = {};
+    std::string path = absl::StrCat("/proc/", pid, "/ns/net");
+    return readlink(path.c_str(), link, sizeof(link) - 1) > 0 && link == want;
+  });
 }
 
 // The host pids whose parent is `parent`.
 std::vector<std::string> ChildrenOf(int parent) {
-  std::vector<std::string> children;
-  DIR* proc = opendir("/proc");
-  while (dirent* e = proc ? readdir(proc) : nullptr) {
-    int pid;
-    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+  const std::string want = absl::StrCat("PPid:\t", parent);
+  return ProcessesWhere([&](int pid) {
     std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
     std::string line;
     while (std::getline(status, line)) {
-      if (line == absl::StrCat("PPid:\t", parent))
-        children.push_back(e->d_name);
+      if (line == want) return true;
     }
-  }
-  if (proc) closedir(proc);
-  return children;
+    return false;
+  });
 }
 
 v1::Container InspectBox(v1::ContainerService::Stub* stub,
